@@ -1,0 +1,41 @@
+import { Runtime, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../activities/index.js';
+import { connectToTemporal } from './connection.js';
+import type { WorkerEnv } from './env.js';
+import { TemporalPinoLogger, createLogger } from './logging.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * Runs a worker until it is asked to stop (SIGINT/SIGTERM via the Temporal runtime, or `signal`).
+ * On shutdown, running activities get WORKER_SHUTDOWN_GRACE_SECONDS to commit and return their position.
+ */
+export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<void> {
+  const logger = createLogger(env.LOG_LEVEL);
+  Runtime.install({ logger: new TemporalPinoLogger(logger) });
+  const connection = await connectToTemporal(env);
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      workflowsPath,
+      activities: createActivities(),
+      shutdownGraceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+    });
+    signal?.addEventListener('abort', () => worker.shutdown(), { once: true });
+    logger.info(
+      {
+        address: env.TEMPORAL_ADDRESS,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+      },
+      'worker polling',
+    );
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
