@@ -1,0 +1,126 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+
+/**
+ * What went wrong, in terms an operator acts on:
+ * - `unavailable`: vtgate/tablets unreachable or the stream broke; retry from the last position.
+ * - `auth`: credentials missing or wrong; fix the worker's secrets.
+ * - `request`: the request itself is invalid (unknown keyspace, bad filter); fix the stream config.
+ * - `position`: the stored position cannot be served (purged binlogs, unknown GTID); resnapshot.
+ * - `schema`: a filter or column list no longer matches the source schema.
+ * - `too-large`: a message exceeded the receive limit; raise `maxReceiveMessageBytes`.
+ * - `protocol`: the server said something we cannot follow (wrong server, unimplemented).
+ */
+export type VStreamErrorKind = 'unavailable' | 'auth' | 'request' | 'position' | 'schema' | 'too-large' | 'protocol';
+
+export class VStreamError extends Error {
+  override readonly name = 'VStreamError';
+  constructor(
+    message: string,
+    readonly kind: VStreamErrorKind,
+    /** Whether reconnecting from the last committed position can succeed without operator action. */
+    readonly retryable: boolean,
+    /** The gRPC status code, when the error came from the server or the transport. */
+    readonly grpcCode?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// Position problems Vitess/MySQL report in prose; they never heal by retrying.
+const POSITION_PATTERNS = [
+  /purged required binary logs/i,
+  /binlogs? (?:have been|were|was) purged/i,
+  /gtid_purged/i,
+  /could not find .*gtid/i,
+  /cannot replicate because/i,
+  /unknown gtid/i,
+  /(?:invalid|malformed|parse|parsing).*(?:gtid|position|vgtid)/i,
+  /(?:gtid|position|vgtid).*(?:invalid|malformed)/i,
+];
+const SCHEMA_PATTERNS = [/column .* not found/i, /unknown column/i, /table .* not found/i];
+// Transport-level breakage that vtgate reports as INTERNAL or UNKNOWN although it is transient.
+const TRANSIENT_PATTERNS = [
+  /server EOF/i,
+  /\bEOF\b/,
+  /connection (?:reset|refused|closed)/i,
+  /transport is closing/i,
+  /stream (?:terminated|removed|ended)/i,
+  /RST_STREAM/i,
+  /broken pipe/i,
+  /context canceled/i,
+  /tablet.*(?:not found|unavailable|not serving)/i,
+  /no healthy tablet/i,
+  /failed to find .* tablet/i,
+];
+
+const matches = (patterns: RegExp[], text: string) => patterns.some((p) => p.test(text));
+
+function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
+}
+
+/** Maps any error out of a VStream call to a VStreamError with a clear message and a retry decision. */
+export function classifyVStreamError(err: unknown, address: string): VStreamError {
+  if (err instanceof VStreamError) return err;
+  if (!isServiceError(err)) {
+    const text = err instanceof Error ? err.message : String(err);
+    return new VStreamError(`VStream from ${address} failed: ${text}`, 'unavailable', true, undefined, { cause: err });
+  }
+  const detail = err.details || err.message;
+  const at = `vtgate ${address}`;
+  const make = (kind: VStreamErrorKind, retryable: boolean, message: string) =>
+    new VStreamError(message, kind, retryable, err.code, { cause: err });
+
+  if (matches(POSITION_PATTERNS, detail)) {
+    return make(
+      'position',
+      false,
+      `${at} cannot stream from the stored position: ${detail}. The position is kept; to start over with a ` +
+        `fresh snapshot, resume the stream with --resnapshot.`,
+    );
+  }
+  switch (err.code) {
+    case status.UNAUTHENTICATED:
+      return make('auth', false, `${at} rejected the call as unauthenticated (${detail}); check the vtgate username/password the worker uses.`);
+    case status.PERMISSION_DENIED:
+      return make('auth', false, `${at} denied access (${detail}); check the vtgate credentials and table ACLs.`);
+    case status.INVALID_ARGUMENT:
+      return make('request', false, `${at} rejected the VStream request: ${detail}`);
+    case status.UNIMPLEMENTED:
+      return make('protocol', false, `${at} does not implement VStream (${detail}); is this the vtgate gRPC port?`);
+    case status.RESOURCE_EXHAUSTED:
+      if (/message larger than max|received message larger/i.test(detail)) {
+        return make('too-large', false, `a VStream message from ${at} exceeds the receive limit (${detail}); raise source.maxReceiveMessageBytes.`);
+      }
+      return make('unavailable', true, `${at} is overloaded: ${detail}`);
+    case status.FAILED_PRECONDITION:
+      if (matches(SCHEMA_PATTERNS, detail)) {
+        return make('schema', false, `${at} cannot apply the stream's filter to the current schema: ${detail}`);
+      }
+      return make('unavailable', true, `${at}: ${detail}`);
+    case status.NOT_FOUND:
+      if (/keyspace/i.test(detail) && !/tablet/i.test(detail)) {
+        return make('request', false, `${at} does not know a keyspace in the request: ${detail}`);
+      }
+      return make('unavailable', true, `VStream from ${at} interrupted (NOT_FOUND): ${detail}`);
+    case status.UNAVAILABLE:
+    case status.DEADLINE_EXCEEDED:
+    case status.ABORTED:
+    case status.CANCELLED:
+      return make('unavailable', true, `VStream from ${at} interrupted (${status[err.code]}): ${detail}`);
+    case status.INTERNAL:
+    case status.UNKNOWN:
+      // Unknown internal failures are retried with backoff (and shown as lastError) rather than pausing a
+      // stream for good; the recognisable transient ones get a calmer message.
+      return make(
+        'unavailable',
+        true,
+        matches(TRANSIENT_PATTERNS, detail)
+          ? `VStream from ${at} broke off: ${detail}`
+          : `VStream from ${at} failed with ${status[err.code]}: ${detail}`,
+      );
+    default:
+      return make('unavailable', true, `VStream from ${at} failed (${status[err.code] ?? err.code}): ${detail}`);
+  }
+}
