@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
+    // CI also writes a machine-readable summary; .ci/run prints it as one plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: '.cache/vitest-results.json' },
     projects: [
       {
         test: {

@@ -1,13 +1,6 @@
 import { RowDecodeError, compileRowDecoder, type RowDecoder } from './decode/index.js';
 import type { InvalidTextPolicy, ZeroDatePolicy } from './decode/types.js';
-import type {
-  RawRowImage,
-  RowChange,
-  RowOp,
-  StreamItem,
-  TableSchema,
-  UndecodableRowItem,
-} from './events.js';
+import type { RawRowImage, RowChange, RowOp, StreamItem, TableSchema, UndecodableRowItem } from './events.js';
 import {
   MySqlFlag,
   VEventType,

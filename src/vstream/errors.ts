@@ -10,7 +10,8 @@ import { status, type ServiceError } from '@grpc/grpc-js';
  * - `too-large`: a message exceeded the receive limit; raise `maxReceiveMessageBytes`.
  * - `protocol`: the server said something we cannot follow (wrong server, unimplemented).
  */
-export type VStreamErrorKind = 'unavailable' | 'auth' | 'request' | 'position' | 'schema' | 'too-large' | 'protocol';
+export type VStreamErrorKind =
+  'unavailable' | 'auth' | 'request' | 'position' | 'schema' | 'too-large' | 'protocol';
 
 export class VStreamError extends Error {
   override readonly name = 'VStreamError';
@@ -65,7 +66,9 @@ export function classifyVStreamError(err: unknown, address: string): VStreamErro
   if (err instanceof VStreamError) return err;
   if (!isServiceError(err)) {
     const text = err instanceof Error ? err.message : String(err);
-    return new VStreamError(`VStream from ${address} failed: ${text}`, 'unavailable', true, undefined, { cause: err });
+    return new VStreamError(`VStream from ${address} failed: ${text}`, 'unavailable', true, undefined, {
+      cause: err,
+    });
   }
   const detail = err.details || err.message;
   const at = `vtgate ${address}`;
@@ -82,21 +85,41 @@ export function classifyVStreamError(err: unknown, address: string): VStreamErro
   }
   switch (err.code) {
     case status.UNAUTHENTICATED:
-      return make('auth', false, `${at} rejected the call as unauthenticated (${detail}); check the vtgate username/password the worker uses.`);
+      return make(
+        'auth',
+        false,
+        `${at} rejected the call as unauthenticated (${detail}); check the vtgate username/password the worker uses.`,
+      );
     case status.PERMISSION_DENIED:
-      return make('auth', false, `${at} denied access (${detail}); check the vtgate credentials and table ACLs.`);
+      return make(
+        'auth',
+        false,
+        `${at} denied access (${detail}); check the vtgate credentials and table ACLs.`,
+      );
     case status.INVALID_ARGUMENT:
       return make('request', false, `${at} rejected the VStream request: ${detail}`);
     case status.UNIMPLEMENTED:
-      return make('protocol', false, `${at} does not implement VStream (${detail}); is this the vtgate gRPC port?`);
+      return make(
+        'protocol',
+        false,
+        `${at} does not implement VStream (${detail}); is this the vtgate gRPC port?`,
+      );
     case status.RESOURCE_EXHAUSTED:
       if (/message larger than max|received message larger/i.test(detail)) {
-        return make('too-large', false, `a VStream message from ${at} exceeds the receive limit (${detail}); raise source.maxReceiveMessageBytes.`);
+        return make(
+          'too-large',
+          false,
+          `a VStream message from ${at} exceeds the receive limit (${detail}); raise source.vtgate.maxReceiveMessageBytes.`,
+        );
       }
       return make('unavailable', true, `${at} is overloaded: ${detail}`);
     case status.FAILED_PRECONDITION:
       if (matches(SCHEMA_PATTERNS, detail)) {
-        return make('schema', false, `${at} cannot apply the stream's filter to the current schema: ${detail}`);
+        return make(
+          'schema',
+          false,
+          `${at} cannot apply the stream's filter to the current schema: ${detail}`,
+        );
       }
       return make('unavailable', true, `${at}: ${detail}`);
     case status.NOT_FOUND:
@@ -121,6 +144,10 @@ export function classifyVStreamError(err: unknown, address: string): VStreamErro
           : `VStream from ${at} failed with ${status[err.code]}: ${detail}`,
       );
     default:
-      return make('unavailable', true, `VStream from ${at} failed (${status[err.code] ?? err.code}): ${detail}`);
+      return make(
+        'unavailable',
+        true,
+        `VStream from ${at} failed (${status[err.code] ?? err.code}): ${detail}`,
+      );
   }
 }

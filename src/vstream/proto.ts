@@ -249,7 +249,7 @@ export interface VStreamResponse {
 
 /**
  * Input shape for encoding: every field optional, 64-bit fields also as number or decimal string.
- * Enum fields take numbers only.
+ * Enum fields take any number.
  */
 export type Init<T> = T extends Long
   ? number | string | Long
@@ -259,7 +259,9 @@ export type Init<T> = T extends Long
       ? Init<U>[]
       : T extends object
         ? { [K in keyof T]?: Init<T[K]> | null }
-        : T;
+        : T extends number
+          ? number // enum fields take any number: newer servers may know values we do not
+          : T;
 
 export type VStreamRequestInit = Init<VStreamRequest>;
 export type VStreamResponseInit = Init<VStreamResponse>;

@@ -12,6 +12,8 @@ export interface ReadVStreamOptions {
   maxBufferedBytes?: number;
   /** Called for every response as it arrives off the wire (liveness tracking). */
   onReceive?: (bytes: number) => void;
+  /** True when the caller cancelled the call itself: its CANCELLED status then just ends the iteration. */
+  cancelled?: () => boolean;
 }
 
 export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
@@ -77,7 +79,9 @@ export async function* readVStream(
         continue;
       }
       if (ended) {
-        if (failure !== undefined) throw classifyVStreamError(failure, options.address);
+        const cancelledByUs =
+          (failure as { code?: number } | undefined)?.code === status.CANCELLED && options.cancelled?.();
+        if (failure !== undefined && !cancelledByUs) throw classifyVStreamError(failure, options.address);
         return;
       }
       await new Promise<void>((resolve) => (wake = resolve));

@@ -14,6 +14,7 @@
 // Vitess-internal tables are kept out the same way where a prefix describes them (`_vt_`); the
 // other internal names (shadow tables of online DDL) are skipped by vttablet itself and by
 // isInternalTable() on our side.
+import { TabletType } from './constants.js';
 import type { VGtidMessage } from './vgtid.js';
 import { Vgtid, VgtidError, checkVgtidCoversConfig } from './vgtid.js';
 
@@ -121,13 +122,17 @@ export interface VStreamFlagsMessage {
 
 export interface VStreamRequestMessage {
   callerId: CallerIdMessage;
-  tabletType: number;
+  tabletType: TabletType;
   vgtid: VGtidMessage;
   filter: FilterMessage;
   flags: VStreamFlagsMessage;
 }
 
-const TABLET_TYPES: Readonly<Record<TabletTypeName, number>> = { primary: 1, replica: 2, rdonly: 3 };
+const TABLET_TYPES: Readonly<Record<TabletTypeName, TabletType>> = {
+  primary: TabletType.PRIMARY,
+  replica: TabletType.REPLICA,
+  rdonly: TabletType.RDONLY,
+};
 const DEFAULT_PRINCIPAL = 'vstream-relay';
 const MAX_UINT32 = 0xffff_ffff;
 
@@ -200,15 +205,22 @@ function escapeClassChar(char: string): string {
   return /[\\\]^[-]/.test(char) ? `\\${char}` : char;
 }
 
+// Patterns and rules are few and tested often (per event in the assembler): compile each once.
+const jsRegexCache = new Map<string, RegExp | undefined>();
+
 function jsRegex(source: string): RegExp | undefined {
+  if (jsRegexCache.has(source)) return jsRegexCache.get(source);
+  let compiled: RegExp | undefined;
   for (const flags of ['u', '']) {
     try {
-      return new RegExp(source, flags);
+      compiled = new RegExp(source, flags);
+      break;
     } catch {
       // RE2 syntax that JS does not know; try without `u`, then give up.
     }
   }
-  return undefined;
+  jsRegexCache.set(source, compiled);
+  return compiled;
 }
 
 /** Whether an include entry selects a name, judged in JS (exact for names, prefixes and globs). */
@@ -348,14 +360,21 @@ function isExcluded(exclude: readonly Exclusion[], name: string): boolean {
 }
 
 /**
- * Whether the configuration selects a table, by our own semantics (internal tables never).
- * The event assembler uses it to drop anything the server-side filter could not keep out.
+ * A predicate telling whether the configuration selects a table, by our own semantics (internal
+ * tables never). The event assembler uses it to drop what the server-side filter could not keep
+ * out. Validates the selection once, like buildFilter.
  */
-export function isTableSelected(tables: TableSelection | undefined, name: string): boolean {
-  if (isInternalTable(name)) return false;
+export function tableSelector(tables: TableSelection | undefined): (name: string) => boolean {
   const { include, exclude } = parseSelection(tables, 'source.tables');
-  if (isExcluded(exclude, name)) return false;
-  return include === undefined || include.some((entry) => entryMatches(entry, name) === true);
+  return (name) =>
+    !isInternalTable(name) &&
+    !isExcluded(exclude, name) &&
+    (include === undefined || include.some((entry) => entryMatches(entry, name) === true));
+}
+
+/** One-off form of tableSelector. */
+export function isTableSelected(tables: TableSelection | undefined, name: string): boolean {
+  return tableSelector(tables)(name);
 }
 
 function quoteIdentifier(name: string): string {
@@ -599,6 +618,7 @@ function buildFlags(source: StreamSource): VStreamFlagsMessage {
     );
   }
   const tablesToCopy = source.tablesToCopy ?? [];
+  const selected = tableSelector(source.tables);
   tablesToCopy.forEach((table, i) => {
     const path = `source.tablesToCopy[${i}]`;
     if (typeof table !== 'string' || table === '')
@@ -606,7 +626,7 @@ function buildFlags(source: StreamSource): VStreamFlagsMessage {
     if (/[*?]/.test(table) || table.startsWith('/'))
       throw new RequestConfigError(path, 'must be an exact table name');
     checkTableName(table, path);
-    if (!isTableSelected(source.tables, table)) {
+    if (!selected(table)) {
       throw new RequestConfigError(path, `"${table}" is not selected by source.tables`);
     }
   });

@@ -9,6 +9,8 @@ export interface StreamChangesOptions extends AssemblerOptions {
   maxBufferedBytes?: number;
   /** Called whenever anything arrives from vtgate (liveness watchdogs). */
   onReceive?: (bytes: number) => void;
+  /** Aborting ends the call; the iterator then finishes (or throws what was already wrong). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -23,18 +25,26 @@ export async function* streamChanges(
 ): AsyncGenerator<StreamItem, void, undefined> {
   const assembler = new EventAssembler(options);
   const call = connection.openVStream(request);
-  const out: StreamItem[] = [];
-  for await (const response of readVStream(call, {
-    address: connection.address,
-    maxBufferedBytes: options.maxBufferedBytes,
-    onReceive: options.onReceive,
-  })) {
-    for (const event of response.events) {
-      assembler.push(event, out);
-      if (out.length > 0) {
-        for (const item of out) yield item;
-        out.length = 0;
+  const abort = () => call.cancel();
+  options.signal?.addEventListener('abort', abort, { once: true });
+  if (options.signal?.aborted) call.cancel();
+  try {
+    const out: StreamItem[] = [];
+    for await (const response of readVStream(call, {
+      address: connection.address,
+      maxBufferedBytes: options.maxBufferedBytes,
+      onReceive: options.onReceive,
+      cancelled: () => options.signal?.aborted ?? false,
+    })) {
+      for (const event of response.events) {
+        assembler.push(event, out);
+        if (out.length > 0) {
+          for (const item of out) yield item;
+          out.length = 0;
+        }
       }
     }
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
 }

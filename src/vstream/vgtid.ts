@@ -651,13 +651,28 @@ function readRow(value: unknown, path: string, source: 'json' | 'proto'): LastPk
   return { lengths, values: bytes.toString('base64') };
 }
 
+// QueryResult fields that mean nothing for a last PK. protojson writes them only when asked to
+// emit unpopulated fields, so they are accepted at their zero value and dropped.
+const QUERY_RESULT_ZERO_KEYS: readonly KeyNames[] = [
+  ['rows_affected', 'rowsAffected'],
+  ['insert_id', 'insertId'],
+  ['info', 'info'],
+  ['session_state_changes', 'sessionStateChanges'],
+  ['insert_id_changed', 'insertIdChanged'],
+];
+const ZERO_VALUES: readonly unknown[] = [0, '0', '', false];
+
 function readQueryResult(value: unknown, path: string, source: 'json' | 'proto'): LastPk {
   const obj = asRecord(value, path);
-  if (source === 'json')
-    rejectUnknownKeys(obj, path, [
-      ['fields', 'fields'],
-      ['rows', 'rows'],
-    ]);
+  if (source === 'json') {
+    rejectUnknownKeys(obj, path, [['fields', 'fields'], ['rows', 'rows'], ...QUERY_RESULT_ZERO_KEYS]);
+    for (const names of QUERY_RESULT_ZERO_KEYS) {
+      const v = readKey(obj, path, names);
+      if (v !== undefined && !ZERO_VALUES.includes(v)) {
+        throw shapeError(`${path}.${names[0]}`, `a last PK carries no ${names[0]}, got ${describe(v)}`);
+      }
+    }
+  }
   return {
     fields: readList(readKey(obj, path, ['fields', 'fields']), `${path}.fields`).map((f, i) =>
       readField(f, `${path}.fields[${i}]`, source),
@@ -716,8 +731,13 @@ function readShardGtidList(value: unknown, source: 'json' | 'proto'): ShardPosit
 // ---------------------------------------------------------------------------------------------
 // Validation of one shard position
 
+// A VGTID event repeats the positions of every shard but the one that moved, so most GTID sets
+// were already checked a moment ago. Remember a bounded number of them.
+const validGtids = new Set<string>();
+const VALID_GTIDS_LIMIT = 4096;
+
 function validateGtid(gtid: string, path: string): void {
-  if (gtid === '' || gtid === 'current') return;
+  if (gtid === '' || gtid === 'current' || validGtids.has(gtid)) return;
   const slash = gtid.indexOf('/');
   const flavor = slash < 0 ? '' : gtid.slice(0, slash);
   if (flavor === 'MySQL56' || flavor === 'MariaDB') {
@@ -726,6 +746,8 @@ function validateGtid(gtid: string, path: string): void {
     } catch (err) {
       throw new VgtidError('invalid_gtid', `VGTID ${path}: ${(err as Error).message}`, { cause: err });
     }
+    if (validGtids.size >= VALID_GTIDS_LIMIT) validGtids.clear();
+    validGtids.add(gtid);
     return;
   }
   // Positions of file-based replication are opaque here.

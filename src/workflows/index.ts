@@ -1,2 +1,2 @@
 // The workflow module the worker bundles. Deterministic code only: no I/O, no Node built-ins.
-export {};
+export { vstreamToPostgres } from './stream-workflow.js';

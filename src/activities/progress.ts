@@ -1,0 +1,94 @@
+import type { ProgressReport, StreamStatus, TableCounters } from '../workflows/definitions.js';
+import type { VgtidJsonValue } from '../workflows/definitions.js';
+
+export interface CommittedBatch {
+  batchSeq: number;
+  vgtid: VgtidJsonValue;
+  /** Rows applied in the batch per `keyspace.table` and op. */
+  rows: Record<string, TableCounters>;
+  /** Source commit time (seconds) of the newest transaction in the batch; 0 when unknown (copy rows). */
+  sourceTimestamp: number;
+}
+
+/**
+ * Accumulates what the activity committed and decides when to tell the workflow: at most once per progress
+ * interval (each report is a history event), and always at the end of a run.
+ */
+export class ProgressTracker {
+  private latest: CommittedBatch | undefined;
+  private lastCommitAt: string | undefined;
+  private lastSourceCommitAt: string | null = null;
+  private lagSeconds: number | null = null;
+  private unreported: Record<string, TableCounters> = {};
+  private lastReportAt = 0;
+  private dirty = false;
+  /** Totals of this run, for heartbeats. */
+  readonly totals: Record<string, TableCounters> = {};
+  copy: StreamStatus['copy'] = null;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly attempt: number,
+    initial: { vgtid: VgtidJsonValue; batchSeq: number } | null,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (initial) this.latest = { ...initial, rows: {}, sourceTimestamp: 0 };
+  }
+
+  get position(): { vgtid: VgtidJsonValue; batchSeq: number } | null {
+    return this.latest ? { vgtid: this.latest.vgtid, batchSeq: this.latest.batchSeq } : null;
+  }
+
+  committed(batch: CommittedBatch): void {
+    this.latest = batch;
+    this.lastCommitAt = new Date(this.now()).toISOString();
+    if (batch.sourceTimestamp > 0) {
+      this.lastSourceCommitAt = new Date(batch.sourceTimestamp * 1000).toISOString();
+      this.lagSeconds = Math.max(0, this.now() / 1000 - batch.sourceTimestamp);
+    }
+    for (const [table, c] of Object.entries(batch.rows)) {
+      for (const target of [this.unreported, this.totals]) {
+        const t = (target[table] ??= { insert: 0, update: 0, delete: 0 });
+        t.insert += c.insert;
+        t.update += c.update;
+        t.delete += c.delete;
+      }
+    }
+    this.dirty = true;
+  }
+
+  /** Nothing is pending and the source is quiet (a heartbeat arrived): we are caught up. */
+  caughtUp(): void {
+    if (this.lagSeconds !== 0) this.dirty = true;
+    this.lagSeconds = 0;
+  }
+
+  /** A report if one is due (or `force`), resetting the per-report counters. */
+  take(force = false): ProgressReport | null {
+    if (!this.latest || !this.dirty) return null;
+    if (!force && this.now() - this.lastReportAt < this.intervalMs) return null;
+    this.lastReportAt = this.now();
+    this.dirty = false;
+    const rowsApplied = this.unreported;
+    this.unreported = {};
+    return {
+      vgtid: this.latest.vgtid,
+      batchSeq: this.latest.batchSeq,
+      lastCommitAt: this.lastCommitAt ?? new Date(this.now()).toISOString(),
+      lastSourceCommitAt: this.lastSourceCommitAt,
+      lagSeconds: this.lagSeconds,
+      rowsApplied,
+      copy: this.copy,
+      attempt: this.attempt,
+    };
+  }
+
+  /** Heartbeat details: small, and enough to see where a run is from the Temporal UI. */
+  heartbeatDetails(): {
+    vgtid: VgtidJsonValue | null;
+    batchSeq: number;
+    rows: Record<string, TableCounters>;
+  } {
+    return { vgtid: this.latest?.vgtid ?? null, batchSeq: this.latest?.batchSeq ?? 0, rows: this.totals };
+  }
+}

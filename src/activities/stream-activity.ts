@@ -1,0 +1,197 @@
+import { Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import { parseStreamConfig, type StreamConfig } from '../config/stream-config.js';
+import type { StreamItem } from '../vstream/events.js';
+import { buildVStreamRequest } from '../vstream/request.js';
+import { streamChanges } from '../vstream/stream.js';
+import type { SecretResolver } from '../worker/secrets.js';
+import { progressSignal, streamErrorSignal, type ProgressReport } from '../workflows/definitions.js';
+import { failureKind, isRetryable, toActivityError } from './failures.js';
+import { ProgressTracker, type CommittedBatch } from './progress.js';
+import { connectVtgate, startPosition, streamSource } from './source.js';
+import { TimedIterator } from './timed-iterator.js';
+import type { RunEndReason, RunStreamInput, RunStreamResult } from './types.js';
+
+/** What the activity needs from the Postgres sink (src/sink). */
+export interface ChangeSink {
+  /** The committed position at claim time, or null for a new stream. */
+  readonly checkpoint: { vgtid: ProgressReport['vgtid']; batchSeq: number } | null;
+  write(item: StreamItem): Promise<void>;
+  /** True at a source-transaction boundary with applied-but-uncommitted work. */
+  hasUncommitted(): boolean;
+  /** True when the batch passed its row/byte/age limits. */
+  shouldCommit(): boolean;
+  /** True between a `begin` and its `commit`: committing now would split a source transaction. */
+  insideTransaction(): boolean;
+  commit(): Promise<CommittedBatch | null>;
+  rollback(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type OpenSink = (config: StreamConfig, log: Logger) => Promise<ChangeSink>;
+
+export interface StreamActivityDeps {
+  openSink: OpenSink;
+  resolveSecret: SecretResolver;
+  logger: Logger;
+}
+
+/**
+ * One run of a stream: claim the sink (new fencing epoch), open VStream at the committed position, apply items
+ * in batches that only ever end at source-transaction boundaries, heartbeat on a timer, report progress to the
+ * workflow, and return after the configured run time (or on cancellation) with the final committed position.
+ */
+export async function runStream(input: RunStreamInput, deps: StreamActivityDeps): Promise<RunStreamResult> {
+  const ctx = Context.current();
+  const attempt = ctx.info.attempt;
+  let log = deps.logger.child({ activityId: ctx.info.activityId, attempt });
+  let sink: ChangeSink | undefined;
+  let progress: ProgressTracker | undefined;
+  try {
+    const config = parseStreamConfig(input.config);
+    log = log.child({ streamId: config.streamId });
+    sink = await deps.openSink(config, log);
+    const start = startPosition(config, sink.checkpoint, input.known);
+    log.info({ start: start.kind === 'vgtid' ? start.vgtid.serialize() : start.kind }, 'stream run starting');
+    progress = new ProgressTracker(config.run.progressIntervalSeconds * 1000, attempt, sink.checkpoint);
+    const reason = await consume(config, sink, progress, start, deps, log);
+    const final = progress.take(true);
+    if (final) await reportProgress(final);
+    log.info({ reason, batchSeq: progress.position?.batchSeq }, 'stream run ended');
+    return { reason, final };
+  } catch (err) {
+    await sink?.rollback().catch(() => undefined);
+    const final = progress?.take(true);
+    if (final) await reportProgress(final).catch(() => undefined);
+    if (ctx.cancellationSignal.aborted && isRetryable(err)) {
+      // Cancelled while failing: the position is committed; nothing more to say.
+      return { reason: 'cancelled', final: final ?? null };
+    }
+    log.error({ err, retryable: isRetryable(err) }, 'stream run failed');
+    if (isRetryable(err)) {
+      await ctx.client.workflow
+        .getHandle(workflowIdOf(ctx))
+        .signal(streamErrorSignal, {
+          message: err instanceof Error ? err.message : String(err),
+          kind: failureKind(err),
+          retryable: true,
+          at: new Date().toISOString(),
+        })
+        .catch(() => undefined);
+    }
+    throw toActivityError(err);
+  } finally {
+    await sink?.close().catch(() => undefined);
+  }
+}
+
+function workflowIdOf(ctx: Context): string {
+  const execution = ctx.info.workflowExecution;
+  if (!execution) throw new Error('the stream activity must run inside its stream workflow');
+  return execution.workflowId;
+}
+
+async function reportProgress(report: ProgressReport): Promise<void> {
+  const ctx = Context.current();
+  // No run id: after a continue-as-new the signal still reaches the stream's current run.
+  await ctx.client.workflow.getHandle(workflowIdOf(ctx)).signal(progressSignal, report);
+}
+
+async function consume(
+  config: StreamConfig,
+  sink: ChangeSink,
+  progress: ProgressTracker,
+  start: ReturnType<typeof startPosition>,
+  deps: StreamActivityDeps,
+  log: Logger,
+): Promise<RunEndReason> {
+  const ctx = Context.current();
+  const cancelled = ctx.cancellationSignal;
+  const deadline = Date.now() + config.run.activityRunSeconds * 1000;
+  const maxDelayMs = config.sink.batch.maxDelayMs;
+  const heartbeatEveryMs = Math.min(5_000, (config.run.heartbeatTimeoutSeconds * 1000) / 3);
+  const idleLimitMs = config.source.heartbeatIntervalSeconds * 1000 * config.run.idleReconnectIntervals;
+
+  const heartbeat = () => ctx.heartbeat(progress.heartbeatDetails());
+  const heartbeatTimer = setInterval(heartbeat, heartbeatEveryMs);
+  heartbeat();
+
+  const connection = connectVtgate(config, deps.resolveSecret, (m) => log.warn(m));
+  const streamAbort = new AbortController();
+  const onCancel = () => streamAbort.abort();
+  cancelled.addEventListener('abort', onCancel, { once: true });
+  let lastReceiveAt = Date.now();
+  const items = new TimedIterator(
+    streamChanges(connection, buildVStreamRequest(streamSource(config), start), {
+      zeroDate: config.policies.zeroDate,
+      invalidText: config.policies.invalidText,
+      undecodableRows: config.policies.badRows,
+      signal: streamAbort.signal,
+      onReceive: () => (lastReceiveAt = Date.now()),
+    })[Symbol.asyncIterator](),
+  );
+  let batchStartedAt: number | undefined;
+
+  const commit = async () => {
+    const batch = await sink.commit();
+    batchStartedAt = undefined;
+    if (!batch) return;
+    progress.committed(batch);
+    const report = progress.take();
+    if (report) await reportProgress(report);
+  };
+
+  try {
+    for (;;) {
+      const stopping = cancelled.aborted || Date.now() >= deadline;
+      if (stopping && !sink.insideTransaction()) {
+        if (sink.hasUncommitted()) await commit();
+        return cancelled.aborted ? 'cancelled' : 'run-time-elapsed';
+      }
+      const waitMs =
+        batchStartedAt === undefined
+          ? heartbeatEveryMs
+          : Math.max(0, batchStartedAt + maxDelayMs - Date.now());
+      const next = await items.next(Math.min(waitMs, heartbeatEveryMs));
+      if (next === 'timeout') {
+        if (sink.hasUncommitted() && !sink.insideTransaction()) await commit();
+        const report = progress.take();
+        if (report) await reportProgress(report);
+        if (Date.now() - lastReceiveAt > idleLimitMs && !cancelled.aborted) {
+          throw Object.assign(
+            new Error(
+              `nothing, not even a heartbeat, arrived from vtgate ${config.source.vtgate.address} for ` +
+                `${Math.round((Date.now() - lastReceiveAt) / 1000)} s; reconnecting`,
+            ),
+            { retryable: true, kind: 'unavailable' },
+          );
+        }
+        continue;
+      }
+      if (next.done) {
+        if (sink.insideTransaction()) {
+          // The call ended mid-transaction (cancellation, or the server went away): drop the partial one.
+          await sink.rollback();
+          return cancelled.aborted ? 'cancelled' : 'source-ended';
+        }
+        if (sink.hasUncommitted()) await commit();
+        return cancelled.aborted ? 'cancelled' : 'source-ended';
+      }
+      const item = next.value;
+      await sink.write(item);
+      if (item.kind === 'heartbeat' && !sink.hasUncommitted() && !sink.insideTransaction())
+        progress.caughtUp();
+      if (item.kind === 'copyCompleted' && item.keyspace === null) log.info('copy phase completed');
+      if (sink.hasUncommitted() && !sink.insideTransaction()) {
+        batchStartedAt ??= Date.now();
+        if (sink.shouldCommit() || Date.now() >= deadline || cancelled.aborted) await commit();
+      }
+    }
+  } finally {
+    clearInterval(heartbeatTimer);
+    cancelled.removeEventListener('abort', onCancel);
+    streamAbort.abort();
+    await items.close();
+    connection.close();
+  }
+}

@@ -1,0 +1,86 @@
+// The stream workflow's public contract: its name, input, signals, updates and queries. The CLI, tests and the
+// workflow all import these, so names never drift. (Deterministic code only: the workflow bundle includes it.)
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { StreamConfigInput } from '../config/stream-config.js';
+
+export const STREAM_WORKFLOW_TYPE = 'vstreamToPostgres';
+
+/** Vitess VGTID JSON (`{"shard_gtids":[…]}`), as stored in the checkpoint. */
+export type VgtidJsonValue = { shard_gtids: unknown[] };
+
+export type StreamState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'waiting-after-error';
+
+export interface TableCounters {
+  insert: number;
+  update: number;
+  delete: number;
+}
+
+export interface StreamErrorInfo {
+  message: string;
+  /** e.g. `unavailable`, `auth`, `position`, `schema`, `fenced`, `decode`, `config`. */
+  kind: string;
+  retryable: boolean;
+  at: string;
+}
+
+/** What `status` returns (and what the Temporal UI's current details summarise). */
+export interface StreamStatus {
+  streamId: string;
+  state: StreamState;
+  /** The last committed position, as stored in the sink's checkpoint. */
+  vgtid: VgtidJsonValue | null;
+  batchSeq: number;
+  /** When the last batch was committed in Postgres (ISO time). */
+  lastCommitAt: string | null;
+  /** Source commit time of the newest applied transaction (ISO time). */
+  lastSourceCommitAt: string | null;
+  /** Replication lag at the last progress report, seconds. */
+  lagSeconds: number | null;
+  /** Rows applied per `keyspace.table` and operation, since the stream started. */
+  rowsApplied: Record<string, TableCounters>;
+  copy: { inProgress: boolean; tablesDone: string[]; rowsCopied: Record<string, number> } | null;
+  activity: { runs: number; attempt: number; startedAt: string | null };
+  lastError: StreamErrorInfo | null;
+  pausedReason: string | null;
+}
+
+/** Input of the workflow: the config, plus the state carried across continue-as-new. */
+export interface StreamWorkflowInput {
+  config: StreamConfigInput;
+  /** Present only on continued runs. */
+  carried?: CarriedState;
+}
+
+export interface CarriedState {
+  status: StreamStatus;
+  paused: boolean;
+}
+
+/** What the stream activity reports to its workflow while it runs (throttled) and when it returns. */
+export interface ProgressReport {
+  vgtid: VgtidJsonValue;
+  batchSeq: number;
+  lastCommitAt: string;
+  lastSourceCommitAt: string | null;
+  lagSeconds: number | null;
+  /** Rows applied since the previous report, per `keyspace.table` and op. */
+  rowsApplied: Record<string, TableCounters>;
+  copy: StreamStatus['copy'];
+  attempt: number;
+}
+
+export const pauseSignal = defineSignal<[reason?: string]>('pause');
+export const resumeSignal = defineSignal<[]>('resume');
+export const stopSignal = defineSignal<[]>('stop');
+/** Sent by the stream activity to its own workflow; not meant for operators. */
+export const progressSignal = defineSignal<[ProgressReport]>('progress');
+/** Sent by the stream activity before it fails with a retryable error, so status shows why it is waiting. */
+export const streamErrorSignal = defineSignal<[StreamErrorInfo]>('streamError');
+
+/** Pauses and returns once the activity has really stopped, with the final position. */
+export const pauseUpdate = defineUpdate<StreamStatus, [reason?: string]>('pause');
+export const resumeUpdate = defineUpdate<StreamStatus, []>('resume');
+
+export const currentVgtidQuery = defineQuery<VgtidJsonValue | null>('currentVgtid');
+export const statusQuery = defineQuery<StreamStatus>('status');

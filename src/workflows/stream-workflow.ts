@@ -1,0 +1,220 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { parseStreamConfig, StreamConfigError, type StreamConfig } from '../config/stream-config.js';
+import { FATAL_STREAM_ERROR, type RunStreamResult, type StreamActivities } from '../activities/types.js';
+import {
+  currentVgtidQuery,
+  pauseSignal,
+  pauseUpdate,
+  progressSignal,
+  resumeSignal,
+  resumeUpdate,
+  statusQuery,
+  stopSignal,
+  streamErrorSignal,
+  type ProgressReport,
+  type StreamErrorInfo,
+  type StreamStatus,
+  type StreamWorkflowInput,
+} from './definitions.js';
+import { renderCurrentDetails } from './current-details.js';
+
+/** Extra time past the run length that a stream activity may take to commit its last batch and return. */
+const RUN_GRACE_SECONDS = 600;
+
+function initialStatus(streamId: string): StreamStatus {
+  return {
+    streamId,
+    state: 'starting',
+    vgtid: null,
+    batchSeq: 0,
+    lastCommitAt: null,
+    lastSourceCommitAt: null,
+    lagSeconds: null,
+    rowsApplied: {},
+    copy: null,
+    activity: { runs: 0, attempt: 0, startedAt: null },
+    lastError: null,
+    pausedReason: null,
+  };
+}
+
+/**
+ * One stream, forever: runs the stream activity (which consumes VStream and commits batches to Postgres with
+ * the position in the same transaction), keeps the latest committed position for queries, pauses and resumes on
+ * request, and continues-as-new when the history grows. It never fails away: a fatal error pauses the stream
+ * with `lastError` set and the position kept.
+ */
+export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<StreamStatus> {
+  const status: StreamStatus = input.carried?.status ?? initialStatus(String(input.config?.streamId ?? ''));
+  let paused = input.carried?.paused ?? false;
+  let stopRequested = false;
+  let activityScope: CancellationScope | undefined;
+  let activityRunning = false;
+
+  const refreshDetails = () => setCurrentDetails(renderCurrentDetails(status));
+  const applyProgress = (report: ProgressReport) => {
+    // Reports from an older attempt can arrive late; the position only moves forward.
+    if (report.batchSeq < status.batchSeq) return;
+    status.vgtid = report.vgtid;
+    status.batchSeq = report.batchSeq;
+    status.lastCommitAt = report.lastCommitAt;
+    status.lastSourceCommitAt = report.lastSourceCommitAt ?? status.lastSourceCommitAt;
+    status.lagSeconds = report.lagSeconds;
+    status.copy = report.copy;
+    status.activity.attempt = report.attempt;
+    for (const [table, counters] of Object.entries(report.rowsApplied)) {
+      const total = (status.rowsApplied[table] ??= { insert: 0, update: 0, delete: 0 });
+      total.insert += counters.insert;
+      total.update += counters.update;
+      total.delete += counters.delete;
+    }
+    if (status.state === 'waiting-after-error' || status.state === 'starting') {
+      status.state = 'running';
+      status.lastError = null;
+    }
+    refreshDetails();
+  };
+  const requestPause = (reason: string | undefined) => {
+    paused = true;
+    status.pausedReason = reason ?? 'paused by operator';
+    if (status.state !== 'stopped') status.state = activityRunning ? 'stopping' : 'paused';
+    activityScope?.cancel();
+    refreshDetails();
+  };
+  const requestResume = () => {
+    paused = false;
+    status.pausedReason = null;
+    refreshDetails();
+  };
+
+  // Every handler is registered before the first await, so no signal, update or query is ever dropped.
+  setHandler(pauseSignal, requestPause);
+  setHandler(resumeSignal, requestResume);
+  setHandler(stopSignal, () => {
+    stopRequested = true;
+    status.state = 'stopping';
+    activityScope?.cancel();
+    refreshDetails();
+  });
+  setHandler(progressSignal, applyProgress);
+  setHandler(streamErrorSignal, (error) => {
+    status.lastError = error;
+    if (activityRunning && status.state !== 'stopping') status.state = 'waiting-after-error';
+    refreshDetails();
+  });
+  setHandler(pauseUpdate, async (reason) => {
+    requestPause(reason);
+    await condition(() => !activityRunning);
+    return status;
+  });
+  setHandler(resumeUpdate, async () => {
+    requestResume();
+    return status;
+  });
+  setHandler(currentVgtidQuery, () => status.vgtid);
+  setHandler(statusQuery, () => status);
+
+  let config: StreamConfig;
+  try {
+    config = parseStreamConfig(input.config);
+  } catch (err) {
+    if (err instanceof StreamConfigError) {
+      throw ApplicationFailure.nonRetryable(err.message, 'StreamConfigError', err.problems);
+    }
+    throw err;
+  }
+  status.streamId = config.streamId;
+
+  const { runStream } = proxyActivities<StreamActivities>({
+    startToCloseTimeout: `${config.run.activityRunSeconds + RUN_GRACE_SECONDS}s`,
+    heartbeatTimeout: `${config.run.heartbeatTimeoutSeconds}s`,
+    // Retryable failures (vtgate or Postgres down, broken streams) retry forever with capped backoff;
+    // the activity adds no jitter of its own because the server's backoff is per stream already.
+    retry: {
+      initialInterval: `${config.run.retryInitialSeconds}s`,
+      maximumInterval: `${config.run.retryMaxSeconds}s`,
+      backoffCoefficient: 2,
+      maximumAttempts: 0,
+      nonRetryableErrorTypes: [FATAL_STREAM_ERROR],
+    },
+    summary: `stream ${config.streamId}`,
+  });
+
+  refreshDetails();
+  for (;;) {
+    if (paused && !stopRequested) {
+      status.state = 'paused';
+      refreshDetails();
+      await condition(() => !paused || stopRequested);
+    }
+    if (stopRequested) break;
+    if (workflowInfo().continueAsNewSuggested) break;
+
+    status.state = status.lastError ? 'waiting-after-error' : 'running';
+    status.activity.runs += 1;
+    status.activity.startedAt = new Date().toISOString();
+    refreshDetails();
+    activityRunning = true;
+    let result: RunStreamResult | undefined;
+    try {
+      result = await CancellationScope.cancellable(async () => {
+        activityScope = CancellationScope.current();
+        const run = runStream({
+          config: input.config,
+          known: { vgtid: status.vgtid, batchSeq: status.batchSeq },
+        });
+        // Drain for continue-as-new as soon as the server suggests it, instead of at the end of the run.
+        void condition(() => workflowInfo().continueAsNewSuggested).then(() => activityScope?.cancel());
+        return await run;
+      });
+    } catch (err) {
+      if (!isCancellation(err)) {
+        const failure = describeFailure(err);
+        log.error('stream activity failed for good; pausing the stream', { error: failure.message });
+        status.lastError = failure;
+        paused = true;
+        status.pausedReason = `error: ${failure.message}`;
+      }
+    } finally {
+      activityRunning = false;
+      activityScope = undefined;
+    }
+    if (result?.final) applyProgress(result.final);
+    if (result?.reason === 'source-ended') log.info('VStream ended; reconnecting');
+  }
+
+  status.state = stopRequested ? 'stopped' : status.state;
+  refreshDetails();
+  await condition(allHandlersFinished);
+  if (!stopRequested) {
+    return await continueAsNew<typeof vstreamToPostgres>({
+      config: input.config,
+      carried: { status, paused },
+    });
+  }
+  return status;
+}
+
+function describeFailure(err: unknown): StreamErrorInfo {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  let kind = 'unknown';
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as { kind?: string } | undefined;
+    kind = details?.kind ?? cause.type ?? 'unknown';
+  }
+  return { message, kind, retryable: false, at: new Date().toISOString() };
+}
