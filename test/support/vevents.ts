@@ -45,7 +45,13 @@ export function pkBigint(name = 'id'): Init<Field> {
 }
 
 export function varchar(name: string, length = 255): Init<Field> {
-  return { name, type: QueryType.VARCHAR, charset: UTF8MB4, columnType: `varchar(${length})`, columnLength: length * 4 };
+  return {
+    name,
+    type: QueryType.VARCHAR,
+    charset: UTF8MB4,
+    columnType: `varchar(${length})`,
+    columnLength: length * 4,
+  };
 }
 
 export function int(name: string): Init<Field> {
@@ -84,13 +90,27 @@ export function at(keyspace: string, shard: string, ts = 1_700_000_000) {
     rollback: () => base(VEventType.ROLLBACK),
     other: () => base(VEventType.OTHER),
     ddl: (statement: string) => base(VEventType.DDL, { statement }),
-    field: (table: string, fields: Init<Field>[], extra: { enumSetStringValues?: boolean; isInternalTable?: boolean } = {}) =>
+    field: (
+      table: string,
+      fields: Init<Field>[],
+      extra: { enumSetStringValues?: boolean; isInternalTable?: boolean } = {},
+    ) =>
       base(VEventType.FIELD, {
-        fieldEvent: { tableName: `${keyspace}.${table}`, fields, ...place, enumSetStringValues: true, ...extra },
+        fieldEvent: {
+          tableName: `${keyspace}.${table}`,
+          fields,
+          ...place,
+          enumSetStringValues: true,
+          ...extra,
+        },
       }),
     insert: (table: string, ...rows: CellInput[][]) =>
       base(VEventType.ROW, {
-        rowEvent: { tableName: `${keyspace}.${table}`, ...place, rowChanges: rows.map((r) => ({ after: encodeRow(r) })) },
+        rowEvent: {
+          tableName: `${keyspace}.${table}`,
+          ...place,
+          rowChanges: rows.map((r) => ({ after: encodeRow(r) })),
+        },
       }),
     update: (table: string, before: CellInput[], after: CellInput[]) =>
       base(VEventType.ROW, {
@@ -102,12 +122,20 @@ export function at(keyspace: string, shard: string, ts = 1_700_000_000) {
       }),
     delete: (table: string, before: CellInput[]) =>
       base(VEventType.ROW, {
-        rowEvent: { tableName: `${keyspace}.${table}`, ...place, rowChanges: [{ before: encodeRow(before) }] },
+        rowEvent: {
+          tableName: `${keyspace}.${table}`,
+          ...place,
+          rowChanges: [{ before: encodeRow(before) }],
+        },
       }),
     /** A copy-phase row batch: after images, timestamp 0. */
     copyRows: (table: string, ...rows: CellInput[][]) => ({
       ...base(VEventType.ROW, {
-        rowEvent: { tableName: `${keyspace}.${table}`, ...place, rowChanges: rows.map((r) => ({ after: encodeRow(r) })) },
+        rowEvent: {
+          tableName: `${keyspace}.${table}`,
+          ...place,
+          rowChanges: rows.map((r) => ({ after: encodeRow(r) })),
+        },
       }),
       timestamp: 0,
     }),
@@ -115,7 +143,12 @@ export function at(keyspace: string, shard: string, ts = 1_700_000_000) {
   };
 }
 
-export type ShardPos = { keyspace: string; shard: string; gtid: string; tablePKs?: { tableName: string; lastpk: unknown }[] };
+export type ShardPos = {
+  keyspace: string;
+  shard: string;
+  gtid: string;
+  tablePKs?: { tableName: string; lastpk: unknown }[];
+};
 
 export function vgtidEvent(shards: ShardPos[]): VEventInit {
   return { type: VEventType.VGTID, vgtid: { shardGtids: shards as never } };

@@ -2,12 +2,26 @@ import { describe, expect, test } from 'vitest';
 import { AssemblyError, EventAssembler, type AssemblerOptions } from '../../../src/vstream/assembler.js';
 import type { StreamItem } from '../../../src/vstream/events.js';
 import type { VEventInit } from '../../../src/vstream/proto.js';
-import { at, globalCopyCompleted, gtid, heartbeat, int, pkBigint, varchar, vgtidEvent, wire } from '../../support/vevents.js';
+import {
+  at,
+  globalCopyCompleted,
+  gtid,
+  heartbeat,
+  int,
+  pkBigint,
+  varchar,
+  vgtidEvent,
+  wire,
+} from '../../support/vevents.js';
 
 const ks = at('commerce', '0');
 const pos = (n: number) => vgtidEvent([{ keyspace: 'commerce', shard: '0', gtid: gtid(n) }]);
 
-function run(events: VEventInit[], options: AssemblerOptions = {}, assembler = new EventAssembler(options)): StreamItem[] {
+function run(
+  events: VEventInit[],
+  options: AssemblerOptions = {},
+  assembler = new EventAssembler(options),
+): StreamItem[] {
   const out: StreamItem[] = [];
   for (const event of wire(events)) assembler.push(event, out);
   return out;
@@ -29,7 +43,10 @@ function summary(items: StreamItem[]): unknown[] {
         };
       case 'commit':
       case 'position':
-        return `${item.kind} ${item.vgtid.shards().map((s) => s.gtid).join(' ')}`;
+        return `${item.kind} ${item.vgtid
+          .shards()
+          .map((s) => s.gtid)
+          .join(' ')}`;
       case 'ddl':
         return `ddl "${item.statement}" ${item.vgtid.shards()[0]!.gtid}`;
       case 'copyCompleted':
@@ -80,13 +97,23 @@ describe('EventAssembler', () => {
   test('never emits a position inside BEGIN…COMMIT, even when a HEARTBEAT or a VGTID arrives there', () => {
     const assembler = new EventAssembler();
     const first = run(
-      [ks.begin(), ks.field('t', [pkBigint(), varchar('v')]), ks.insert('t', ['1', 'a']), pos(5), heartbeat()],
+      [
+        ks.begin(),
+        ks.field('t', [pkBigint(), varchar('v')]),
+        ks.insert('t', ['1', 'a']),
+        pos(5),
+        heartbeat(),
+      ],
       {},
       assembler,
     );
     expect(first.map((i) => i.kind)).toEqual(['begin', 'schema', 'rows', 'heartbeat']);
     expect(assembler.insideTransaction).toBe(true);
-    const second = run([ks.update('t', ['1', 'a'], ['1', 'b']), ks.delete('t', ['1', 'b']), pos(6), ks.commit()], {}, assembler);
+    const second = run(
+      [ks.update('t', ['1', 'a'], ['1', 'b']), ks.delete('t', ['1', 'b']), pos(6), ks.commit()],
+      {},
+      assembler,
+    );
     expect(summary(second)).toEqual([
       { rows: 't', copy: false, changes: [['update', [1n, 'a'], [1n, 'b']]] },
       { rows: 't', copy: false, changes: [['delete', [1n, 'b'], null]] },
@@ -96,7 +123,9 @@ describe('EventAssembler', () => {
   });
 
   test('a transaction whose rows were all filtered out only moves the position; a bare BEGIN/COMMIT yields nothing', () => {
-    expect(summary(run([ks.begin(), pos(9), ks.commit(), ks.begin(), ks.commit()]))).toEqual([`position ${gtid(9)}`]);
+    expect(summary(run([ks.begin(), pos(9), ks.commit(), ks.begin(), ks.commit()]))).toEqual([
+      `position ${gtid(9)}`,
+    ]);
   });
 
   test('Vitess-internal and online-DDL tables never reach the sink', () => {
@@ -121,14 +150,19 @@ describe('EventAssembler', () => {
       }
     })();
     expect(error).toBeInstanceOf(AssemblyError);
-    expect(error).toMatchObject({ code: 'row_without_field', keyspace: 'commerce', shard: '0', table: 'orders' });
+    expect(error).toMatchObject({
+      code: 'row_without_field',
+      keyspace: 'commerce',
+      shard: '0',
+      table: 'orders',
+    });
     expect((error as Error).message).toContain('commerce.orders on shard 0');
   });
 
   test('a row whose column count differs from its FIELD is refused, naming table and shard', () => {
-    expect(() => run([ks.begin(), ks.field('t', [pkBigint(), varchar('v')]), ks.insert('t', ['1'])])).toThrowError(
-      /table commerce\.t.*1 cells but the FIELD event lists 2 columns.*shard 0/,
-    );
+    expect(() =>
+      run([ks.begin(), ks.field('t', [pkBigint(), varchar('v')]), ks.insert('t', ['1'])]),
+    ).toThrowError(/table commerce\.t.*1 cells but the FIELD event lists 2 columns.*shard 0/);
   });
 
   test('undecodable values stop the stream by default and become quarantine items when asked', () => {
@@ -143,9 +177,19 @@ describe('EventAssembler', () => {
     const items = run(events, { undecodableRows: 'quarantine' });
     expect(items.map((i) => i.kind)).toEqual(['begin', 'schema', 'undecodable', 'rows', 'commit']);
     const bad = items[2];
-    expect(bad).toMatchObject({ kind: 'undecodable', op: 'insert', code: 'zero_date', column: 'd', before: null });
-    expect(bad?.kind === 'undecodable' && Buffer.from(bad.after!.values, 'base64').toString()).toBe('10000-00-00');
-    expect(summary([items[3]!])).toEqual([{ rows: 't', copy: false, changes: [['insert', null, [2n, '2024-01-02']]] }]);
+    expect(bad).toMatchObject({
+      kind: 'undecodable',
+      op: 'insert',
+      code: 'zero_date',
+      column: 'd',
+      before: null,
+    });
+    expect(bad?.kind === 'undecodable' && Buffer.from(bad.after!.values, 'base64').toString()).toBe(
+      '10000-00-00',
+    );
+    expect(summary([items[3]!])).toEqual([
+      { rows: 't', copy: false, changes: [['insert', null, [2n, '2024-01-02']]] },
+    ]);
   });
 
   test('partial row images are refused rather than written as NULL', () => {
@@ -160,7 +204,13 @@ describe('EventAssembler', () => {
 
   test('copy phase: rows flagged as copy, batches without BEGIN, per-shard then final COPY_COMPLETED', () => {
     const lastpk = (id: string) => [
-      { tableName: 'customer', lastpk: { fields: [{ name: 'id', type: 265 }], rows: [{ lengths: [id.length], values: Buffer.from(id) }] } },
+      {
+        tableName: 'customer',
+        lastpk: {
+          fields: [{ name: 'id', type: 265 }],
+          rows: [{ lengths: [id.length], values: Buffer.from(id) }],
+        },
+      },
     ];
     const items = run([
       ks.begin(),
@@ -184,7 +234,14 @@ describe('EventAssembler', () => {
     expect(summary(items)).toEqual([
       'begin commerce/0',
       'schema customer v1 [id,email] pk=0',
-      { rows: 'customer', copy: true, changes: [['insert', null, [1n, 'a@x']], ['insert', null, [2n, 'b@x']]] },
+      {
+        rows: 'customer',
+        copy: true,
+        changes: [
+          ['insert', null, [1n, 'a@x']],
+          ['insert', null, [2n, 'b@x']],
+        ],
+      },
       `commit ${gtid(10)}`,
       'begin commerce/0',
       { rows: 'customer', copy: true, changes: [['insert', null, [3n, 'c@x']]] },
@@ -239,18 +296,32 @@ describe('EventAssembler', () => {
   });
 
   test('table names with and without the keyspace prefix', () => {
-    const events = wire([ks.begin(), ks.field('t', [pkBigint()]), ks.insert('t', ['1']), pos(2), ks.commit()]);
+    const events = wire([
+      ks.begin(),
+      ks.field('t', [pkBigint()]),
+      ks.insert('t', ['1']),
+      pos(2),
+      ks.commit(),
+    ]);
     events[1]!.fieldEvent!.tableName = 't';
     events[2]!.rowEvent!.tableName = 't';
     const out: StreamItem[] = [];
     const assembler = new EventAssembler();
     for (const e of events) assembler.push(e, out);
-    expect(out.find((i) => i.kind === 'rows')).toMatchObject({ schema: { keyspace: 'commerce', table: 't' } });
+    expect(out.find((i) => i.kind === 'rows')).toMatchObject({
+      schema: { keyspace: 'commerce', table: 't' },
+    });
   });
 
   test('a DDL in the middle of a transaction that delivered rows is a protocol error, not a silent split', () => {
     expect(() =>
-      run([ks.begin(), ks.field('t', [pkBigint()]), ks.insert('t', ['1']), pos(2), ks.ddl('alter table t add x int')]),
+      run([
+        ks.begin(),
+        ks.field('t', [pkBigint()]),
+        ks.insert('t', ['1']),
+        pos(2),
+        ks.ddl('alter table t add x int'),
+      ]),
     ).toThrowError(/DDL inside a transaction/);
   });
 

@@ -143,6 +143,24 @@ describe('Vgtid JSON', () => {
     });
   });
 
+  it('accepts the zero-valued QueryResult fields protojson writes with EmitUnpopulated', () => {
+    const text =
+      '{"shard_gtids":[{"keyspace":"ks","shard":"-80","gtid":"","table_p_ks":[{"table_name":"t","lastpk":' +
+      '{"fields":[{"name":"id","type":"INT64","table":"","org_table":"","database":"","org_name":"",' +
+      '"column_length":0,"charset":63,"decimals":0,"flags":0,"column_type":""}],"rows_affected":"0",' +
+      '"insert_id":"0","rows":[{"lengths":["1"],"values":"MQ=="}],"info":"","session_state_changes":"",' +
+      '"insert_id_changed":false}}]}]}';
+    expect(Vgtid.parse(text).serialize()).toBe(
+      '{"shard_gtids":[{"keyspace":"ks","shard":"-80","gtid":"","table_p_ks":[{"table_name":"t","lastpk":' +
+        '{"fields":[{"name":"id","type":265,"charset":63,"flags":0}],"rows":[{"lengths":[1],"values":"MQ=="}]}}]}]}',
+    );
+    expectVgtidError(
+      () => Vgtid.parse(text.replace('"rows_affected":"0"', '"rows_affected":"5"')),
+      'invalid_shape',
+      'VGTID shard_gtids[0].table_p_ks[0].lastpk.rows_affected: a last PK carries no rows_affected, got the string "5"',
+    );
+  });
+
   it('accepts a table whose copy has not reported a last PK yet', () => {
     const vgtid = Vgtid.parse(
       '{"shard_gtids":[{"keyspace":"ks","shard":"-80","gtid":"","table_p_ks":[{"table_name":"t"}]}]}',
