@@ -23,6 +23,9 @@ export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<v
       workflowsPath,
       activities: createActivities(),
       shutdownGraceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+      // Cancellation (pause, stop) reaches an activity only with a heartbeat response; the SDK's default
+      // throttle (0.8 × heartbeat timeout) would make a pause take up to ~24 s.
+      maxHeartbeatThrottleInterval: '2s',
     });
     signal?.addEventListener('abort', () => worker.shutdown(), { once: true });
     logger.info(

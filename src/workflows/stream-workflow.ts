@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -66,8 +67,10 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
 
   const refreshDetails = () => setCurrentDetails(renderCurrentDetails(status));
   const applyProgress = (report: ProgressReport) => {
-    // Reports from an older attempt can arrive late; the position only moves forward.
+    // Reports from an older attempt can arrive late; the position only moves forward. A report of the same
+    // batch (a run's final report repeats its last one) refreshes lag but must not count rows twice.
     if (report.batchSeq < status.batchSeq) return;
+    const newBatches = report.batchSeq > status.batchSeq;
     status.vgtid = report.vgtid;
     status.batchSeq = report.batchSeq;
     status.lastCommitAt = report.lastCommitAt;
@@ -75,7 +78,7 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
     status.lagSeconds = report.lagSeconds;
     status.copy = report.copy;
     status.activity.attempt = report.attempt;
-    for (const [table, counters] of Object.entries(report.rowsApplied)) {
+    for (const [table, counters] of newBatches ? Object.entries(report.rowsApplied) : []) {
       const total = (status.rowsApplied[table] ??= { insert: 0, update: 0, delete: 0 });
       total.insert += counters.insert;
       total.update += counters.update;
@@ -139,15 +142,17 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
   status.streamId = config.streamId;
 
   const { runStream } = proxyActivities<StreamActivities>({
+    // Stated explicitly: an unset cancellationType reaches the server as TRY_CANCEL in SDK 1.24, which would let
+    // a pause report "paused" while the activity is still writing. We must wait for it to stop.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     startToCloseTimeout: `${config.run.activityRunSeconds + RUN_GRACE_SECONDS}s`,
     heartbeatTimeout: `${config.run.heartbeatTimeoutSeconds}s`,
-    // Retryable failures (vtgate or Postgres down, broken streams) retry forever with capped backoff;
-    // the activity adds no jitter of its own because the server's backoff is per stream already.
+    // Retryable failures (vtgate or Postgres down, broken streams) retry forever (no maximumAttempts) with capped
+    // exponential backoff.
     retry: {
       initialInterval: `${config.run.retryInitialSeconds}s`,
       maximumInterval: `${config.run.retryMaxSeconds}s`,
       backoffCoefficient: 2,
-      maximumAttempts: 0,
       nonRetryableErrorTypes: [FATAL_STREAM_ERROR],
     },
     summary: `stream ${config.streamId}`,
@@ -177,7 +182,11 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
           known: { vgtid: status.vgtid, batchSeq: status.batchSeq },
         });
         // Drain for continue-as-new as soon as the server suggests it, instead of at the end of the run.
-        void condition(() => workflowInfo().continueAsNewSuggested).then(() => activityScope?.cancel());
+        // (The watcher is cancelled with the scope when the run ends first; that rejection is expected.)
+        condition(() => workflowInfo().continueAsNewSuggested).then(
+          () => activityScope?.cancel(),
+          () => undefined,
+        );
         return await run;
       });
     } catch (err) {
