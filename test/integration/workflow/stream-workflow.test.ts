@@ -2,7 +2,8 @@
 // activity (the real one is exercised end to end in test/integration/e2e). The stand-in follows the activity
 // contract: it reports progress by signal, heartbeats, and returns its final position when cancelled.
 import { Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
