@@ -6,6 +6,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { StreamConfigInput } from '../../../src/config/stream-config.js';
 import {
@@ -128,6 +130,19 @@ async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs
   }
 }
 
+/**
+ * `RECORD_HISTORIES=1 npx vitest run test/integration/workflow` refreshes the histories that the replay test
+ * (test/integration/workflow/replay.test.ts) replays against the current workflow code on every CI run.
+ */
+async function recordHistory(name: string, handle: WorkflowHandle): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await handle.fetchHistory();
+  const file = new URL(`../../fixtures/histories/${name}.json`, import.meta.url);
+  fs.mkdirSync(new URL('.', file), { recursive: true });
+  // The same JSON as `temporal workflow show -o json`, which historyFromJSON reads back.
+  fs.writeFileSync(file, historyToJSON(history));
+}
+
 async function start(taskQueue: string, streamId: string): Promise<WorkflowHandle<typeof vstreamToPostgres>> {
   return client.workflow.start(vstreamToPostgres, {
     taskQueue,
@@ -169,6 +184,7 @@ describe('vstreamToPostgres workflow', () => {
       await handle.signal(stopSignal);
       const final = await handle.result();
       expect(final.state).toBe('stopped');
+      await recordHistory('pause-resume-stop', handle);
       expect(final.rowsApplied['commerce.orders']!.insert).toBe(final.batchSeq);
     });
   });
@@ -208,6 +224,7 @@ describe('vstreamToPostgres workflow', () => {
       );
       expect(status.lastError).toMatchObject({ kind: 'auth', message: 'vtgate rejected the credentials' });
       expect(status.pausedReason).toMatch(/^error: vtgate rejected the credentials/);
+      await recordHistory('fatal-error-pauses', handle);
       expect(script.runs).toHaveLength(1); // not retried: the error is non-retryable
       const { status: execution } = await handle.describe();
       expect(execution.name).toBe('RUNNING');
