@@ -40,9 +40,21 @@ const vtgateSchema = z.strictObject({
       password: secretRef,
     })
     .optional(),
-  /** Extra, non-secret call metadata. */
+  /** Extra, non-secret call metadata (credentials belong in `auth`, which takes a secret reference). */
   metadata: z
     .record(z.string().regex(/^[a-z0-9_.-]+$/, 'metadata keys are lower-case header names'), z.string())
+    .superRefine((headers, ctx) => {
+      for (const key of Object.keys(headers)) {
+        if (/auth|token|secret|password|passwd|cookie|api[-_.]?key|credential/.test(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message:
+              'looks like a credential header: workflow input is visible in the Temporal UI; use source.vtgate.auth',
+          });
+        }
+      }
+    })
     .optional(),
   maxReceiveMessageBytes: z
     .number()

@@ -79,7 +79,7 @@ export const progressSignal = defineSignal<[ProgressReport]>('progress');
 export const streamErrorSignal = defineSignal<[StreamErrorInfo]>('streamError');
 
 /** Pauses and returns once the activity has really stopped, with the final position. */
-export const pauseUpdate = defineUpdate<StreamStatus, [reason?: string]>('pause');
+export const pauseUpdate = defineUpdate<StreamStatus, [reason: string | null]>('pause');
 export const resumeUpdate = defineUpdate<StreamStatus, []>('resume');
 
 export const currentVgtidQuery = defineQuery<VgtidJsonValue | null>('currentVgtid');

@@ -90,7 +90,7 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
     }
     refreshDetails();
   };
-  const requestPause = (reason: string | undefined) => {
+  const requestPause = (reason: string | null | undefined) => {
     paused = true;
     status.pausedReason = reason ?? 'paused by operator';
     if (status.state !== 'stopped') status.state = activityRunning ? 'stopping' : 'paused';
@@ -100,6 +100,7 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
   const requestResume = () => {
     paused = false;
     status.pausedReason = null;
+    if (status.state === 'paused') status.state = 'starting';
     refreshDetails();
   };
 

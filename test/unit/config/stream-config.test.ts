@@ -110,3 +110,18 @@ describe('stream config', () => {
     expect(problemsOf(bare).map((p) => p.field)).toEqual(['source.excludeKeyspaceFromTableName']);
   });
 });
+
+test('credential-looking metadata headers are refused: the Temporal UI shows workflow input', () => {
+  expect(() =>
+    parseStreamConfig({
+      ...minimal,
+      source: { ...minimal.source, vtgate: { address: 'v:1', metadata: { authorization: 'Bearer x' } } },
+    }),
+  ).toThrowError(/source\.vtgate\.metadata\.authorization: looks like a credential header/);
+  expect(() =>
+    parseStreamConfig({
+      ...minimal,
+      source: { ...minimal.source, vtgate: { address: 'v:1', metadata: { 'x-tenant': 'blue' } } },
+    }),
+  ).not.toThrow();
+});
