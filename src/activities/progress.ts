@@ -18,7 +18,7 @@ export class ProgressTracker {
   private latest: CommittedBatch | undefined;
   private lastCommitAt: string | undefined;
   private lastSourceCommitAt: string | null = null;
-  private lagSeconds: number | null = null;
+  private lag: number | null = null;
   private unreported: Record<string, TableCounters> = {};
   private lastReportAt = 0;
   private dirty = false;
@@ -35,6 +35,11 @@ export class ProgressTracker {
     if (initial) this.latest = { ...initial, rows: {}, sourceTimestamp: 0 };
   }
 
+  /** Replication lag at the last commit (0 once caught up), or null before the first timed commit. */
+  get lagSeconds(): number | null {
+    return this.lag;
+  }
+
   get position(): { vgtid: VgtidJsonValue; batchSeq: number } | null {
     return this.latest ? { vgtid: this.latest.vgtid, batchSeq: this.latest.batchSeq } : null;
   }
@@ -44,7 +49,7 @@ export class ProgressTracker {
     this.lastCommitAt = new Date(this.now()).toISOString();
     if (batch.sourceTimestamp > 0) {
       this.lastSourceCommitAt = new Date(batch.sourceTimestamp * 1000).toISOString();
-      this.lagSeconds = Math.max(0, this.now() / 1000 - batch.sourceTimestamp);
+      this.lag = Math.max(0, this.now() / 1000 - batch.sourceTimestamp);
     }
     for (const [table, c] of Object.entries(batch.rows)) {
       for (const target of [this.unreported, this.totals]) {
@@ -59,8 +64,8 @@ export class ProgressTracker {
 
   /** Nothing is pending and the source is quiet (a heartbeat arrived): we are caught up. */
   caughtUp(): void {
-    if (this.lagSeconds !== 0) this.dirty = true;
-    this.lagSeconds = 0;
+    if (this.lag !== 0) this.dirty = true;
+    this.lag = 0;
   }
 
   /** A report if one is due (or `force`), resetting the per-report counters. */
@@ -76,7 +81,7 @@ export class ProgressTracker {
       batchSeq: this.latest.batchSeq,
       lastCommitAt: this.lastCommitAt ?? new Date(this.now()).toISOString(),
       lastSourceCommitAt: this.lastSourceCommitAt,
-      lagSeconds: this.lagSeconds,
+      lagSeconds: this.lag,
       rowsApplied,
       copy: this.copy,
       attempt: this.attempt,

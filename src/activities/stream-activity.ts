@@ -4,6 +4,7 @@ import { parseStreamConfig, type StreamConfig } from '../config/stream-config.js
 import type { StreamItem } from '../vstream/events.js';
 import { buildVStreamRequest } from '../vstream/request.js';
 import { streamChanges } from '../vstream/stream.js';
+import type { StreamMetrics } from '../worker/metrics.js';
 import type { SecretResolver } from '../worker/secrets.js';
 import { progressSignal, streamErrorSignal, type ProgressReport } from '../workflows/definitions.js';
 import { failureKind, isRetryable, toActivityError } from './failures.js';
@@ -34,6 +35,7 @@ export interface StreamActivityDeps {
   openSink: OpenSink;
   resolveSecret: SecretResolver;
   logger: Logger;
+  metrics: StreamMetrics;
 }
 
 /**
@@ -68,6 +70,11 @@ export async function runStream(input: RunStreamInput, deps: StreamActivityDeps)
       return { reason: 'cancelled', final: final ?? null };
     }
     log.error({ err, retryable: isRetryable(err) }, 'stream run failed');
+    deps.metrics.failures.inc({
+      stream: streamIdOf(input),
+      kind: failureKind(err),
+      retryable: String(isRetryable(err)),
+    });
     if (isRetryable(err)) {
       await ctx.client.workflow
         .getHandle(workflowIdOf(ctx))
@@ -83,6 +90,10 @@ export async function runStream(input: RunStreamInput, deps: StreamActivityDeps)
   } finally {
     await sink?.close().catch(() => undefined);
   }
+}
+
+function streamIdOf(input: RunStreamInput): string {
+  return String((input.config as { streamId?: unknown }).streamId ?? 'unknown');
 }
 
 function workflowIdOf(ctx: Context): string {
@@ -112,6 +123,9 @@ async function consume(
   const heartbeatEveryMs = Math.min(5_000, (config.run.heartbeatTimeoutSeconds * 1000) / 3);
   const idleLimitMs = config.source.heartbeatIntervalSeconds * 1000 * config.run.idleReconnectIntervals;
 
+  const metrics = deps.metrics;
+  const stream = config.streamId;
+  metrics.reconnects.inc({ stream });
   const heartbeat = () => ctx.heartbeat(progress.heartbeatDetails());
   const heartbeatTimer = setInterval(heartbeat, heartbeatEveryMs);
   heartbeat();
@@ -127,16 +141,29 @@ async function consume(
       invalidText: config.policies.invalidText,
       undecodableRows: config.policies.badRows,
       signal: streamAbort.signal,
-      onReceive: () => (lastReceiveAt = Date.now()),
+      onReceive: () => {
+        lastReceiveAt = Date.now();
+        metrics.lastEventTimestamp.set({ stream }, lastReceiveAt / 1000);
+      },
     })[Symbol.asyncIterator](),
   );
   let batchStartedAt: number | undefined;
 
   const commit = async () => {
+    const endTimer = metrics.batchSeconds.startTimer({ stream });
     const batch = await sink.commit();
     batchStartedAt = undefined;
     if (!batch) return;
+    endTimer();
+    metrics.batches.inc({ stream });
+    for (const [table, c] of Object.entries(batch.rows)) {
+      for (const op of ['insert', 'update', 'delete'] as const) {
+        if (c[op] > 0) metrics.rowsApplied.inc({ stream, table, op }, c[op]);
+      }
+    }
     progress.committed(batch);
+    const lag = progress.lagSeconds;
+    if (lag !== null) metrics.lagSeconds.set({ stream }, lag);
     const report = progress.take();
     if (report) await reportProgress(report);
   };
