@@ -1,7 +1,23 @@
+import type { Logger } from 'pino';
+import type { StreamMetrics } from '../worker/metrics.js';
+import type { SecretResolver } from '../worker/secrets.js';
+import { createSinkOpener } from './open-sink.js';
+import { runStream } from './stream-activity.js';
+import type { StreamActivities } from './types.js';
+
+export interface ActivityDeps {
+  resolveSecret: SecretResolver;
+  logger: Logger;
+  metrics: StreamMetrics;
+}
+
 /**
- * The activities a worker registers. Each is a closure over worker-side resources (Postgres pools,
- * resolved secrets), so nothing sensitive has to travel through workflow input.
+ * The activities a worker registers. They are closures over worker-side resources (secrets resolver, logger,
+ * metrics), so nothing sensitive has to travel through workflow input.
  */
-export function createActivities(): Record<string, (...args: never[]) => Promise<unknown>> {
-  return {};
+export function createActivities(deps: ActivityDeps): StreamActivities {
+  const openSink = createSinkOpener(deps.resolveSecret);
+  return {
+    runStream: (input) => runStream(input, { ...deps, openSink }),
+  };
 }

@@ -127,7 +127,7 @@ const sinkSchema = z.strictObject({
   postgres: z.strictObject({
     /** Reference to the connection string, e.g. `env:VSTREAM_RELAY_PG_URL`. */
     url: secretRef,
-    sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).optional(),
+    sslMode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']).optional(),
     sslCaFile: z.string().min(1).optional(),
   }),
   mode: z.enum(['mirror', 'changelog', 'both']).default('mirror'),

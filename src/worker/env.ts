@@ -16,6 +16,9 @@ const workerEnvSchema = z.object({
   /** How long a running stream activity gets to commit its batch and return on SIGTERM. */
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  /** Port of the Prometheus `/metrics` endpoint; `off` disables it, `0` picks a free port. */
+  METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
 });
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -4,6 +4,8 @@ import { createActivities } from '../activities/index.js';
 import { connectToTemporal } from './connection.js';
 import type { WorkerEnv } from './env.js';
 import { TemporalPinoLogger, createLogger } from './logging.js';
+import { StreamMetrics } from './metrics.js';
+import { createSecretResolver } from './secrets.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -14,6 +16,10 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<void> {
   const logger = createLogger(env.LOG_LEVEL);
   Runtime.install({ logger: new TemporalPinoLogger(logger) });
+  const metrics = new StreamMetrics();
+  const metricsServer =
+    env.METRICS_PORT === 'off' ? undefined : await metrics.serve(env.METRICS_PORT, env.METRICS_HOST);
+  if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics on /metrics');
   const connection = await connectToTemporal(env);
   try {
     const worker = await Worker.create({
@@ -21,7 +27,7 @@ export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<v
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       workflowsPath,
-      activities: createActivities(),
+      activities: createActivities({ resolveSecret: createSecretResolver(), logger, metrics }),
       shutdownGraceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
       // Cancellation (pause, stop) reaches an activity only with a heartbeat response; the SDK's default
       // throttle (0.8 × heartbeat timeout) would make a pause take up to ~24 s.
@@ -40,5 +46,6 @@ export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<v
     logger.info('worker stopped');
   } finally {
     await connection.close();
+    await metricsServer?.close();
   }
 }
