@@ -1,5 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { CellValueError } from './errors.js';
+import { latin1String, SHORT_STRING_MAX, utf8Slice } from './latin1.js';
 import type { InvalidTextPolicy } from './types.js';
 
 /** The `binary` collation: the bytes are not text. */
@@ -104,8 +105,8 @@ const WHATWG_ENCODING: Readonly<Record<string, string>> = {
 /** Charsets where each byte below 0x80 is that ASCII character, so ASCII-only cells can skip TextDecoder. */
 const ASCII_COMPATIBLE = new Set(['utf8mb4', 'utf8mb3', 'cp1250', 'cp1251', 'cp1256', 'cp1257']);
 
-/** Longest cell scanned for the ASCII fast path; longer ones go straight to the native decoder. */
-const ASCII_SCAN_LIMIT = 48;
+/** Charsets decoded as UTF-8. */
+const UTF8 = new Set(['utf8mb4', 'utf8mb3']);
 
 const decoders = new Map<string, TextDecoder>();
 
@@ -146,12 +147,33 @@ export function textDecoderForCharset(
       throw invalidText(charset);
     }
   };
+  if (UTF8.has(charset)) {
+    return (buf, start, end) => {
+      if (end - start <= SHORT_STRING_MAX && isAscii(buf, start, end)) return latin1String(buf, start, end);
+      return decodeUtf8(buf, start, end, decodeNative);
+    };
+  }
   if (!ASCII_COMPATIBLE.has(charset)) return decodeNative;
   return (buf, start, end) => {
-    if (end - start <= ASCII_SCAN_LIMIT && isAscii(buf, start, end))
-      return buf.toString('latin1', start, end);
+    if (end - start <= SHORT_STRING_MAX && isAscii(buf, start, end)) return latin1String(buf, start, end);
     return decodeNative(buf, start, end);
   };
+}
+
+/**
+ * UTF-8 through Node's replacing decoder, which is cheaper than TextDecoder (no view to create). It turns
+ * every invalid sequence into U+FFFD, so a result without U+FFFD came from valid UTF-8 and is exactly what
+ * TextDecoder gives; a result with one (bad bytes, or a U+FFFD in the data) is decoded again by `exact`, which
+ * applies the invalid-text policy.
+ */
+function decodeUtf8(
+  buf: Buffer,
+  start: number,
+  end: number,
+  exact: (buf: Buffer, start: number, end: number) => string,
+): string {
+  const text = utf8Slice(buf, start, end);
+  return text.indexOf('\uFFFD') < 0 ? text : exact(buf, start, end);
 }
 
 function isAscii(buf: Buffer, start: number, end: number): boolean {
@@ -161,11 +183,11 @@ function isAscii(buf: Buffer, start: number, end: number): boolean {
 
 function strictAscii(buf: Buffer, start: number, end: number): string {
   if (!isAscii(buf, start, end)) throw invalidText('ascii');
-  return buf.toString('latin1', start, end);
+  return latin1String(buf, start, end);
 }
 
 function lenientAscii(buf: Buffer, start: number, end: number): string {
-  if (isAscii(buf, start, end)) return buf.toString('latin1', start, end);
+  if (isAscii(buf, start, end)) return latin1String(buf, start, end);
   let text = '';
   for (let i = start; i < end; i++) {
     const byte = buf[i]!;
@@ -189,8 +211,8 @@ const CP1252_0X80_TO_0X9F = [
 function decodeCp1252(buf: Buffer, start: number, end: number): string {
   let i = start;
   while (i < end && (buf[i]! < 0x80 || buf[i]! > 0x9f)) i++;
-  if (i === end) return buf.toString('latin1', start, end);
-  let text = buf.toString('latin1', start, i);
+  if (i === end) return latin1String(buf, start, end);
+  let text = latin1String(buf, start, i);
   for (; i < end; i++) {
     const byte = buf[i]!;
     text += String.fromCharCode(byte >= 0x80 && byte <= 0x9f ? CP1252_0X80_TO_0X9F[byte - 0x80]! : byte);

@@ -1,7 +1,14 @@
 import { copyBytes, decodeBitString, decodeVector } from './binary.js';
 import { BINARY_COLLATION, charsetOfCollation, textDecoderForCharset } from './charsets.js';
 import type { TextCellDecoder } from './charsets.js';
-import { enumFromIndex, parseEnumSetLabels, setFromBitmask, setFromText } from './enumset.js';
+import {
+  ASCII_TRANSPARENT_CHARSETS,
+  enumFromIndex,
+  enumFromText,
+  parseEnumSetLabels,
+  setFromBitmask,
+  setFromText,
+} from './enumset.js';
 import { CellValueError } from './errors.js';
 import type { RowDecodeErrorCode } from './errors.js';
 import { decodeGeometry } from './geometry.js';
@@ -18,29 +25,118 @@ export interface CellDecoderOptions {
 }
 
 /**
- * Picks the decode function for one column, once per FIELD event, so the per-row loop only calls it. Problems
- * that depend on the column alone (unsupported type or charset, unparseable ENUM labels) become a decoder
- * that fails on the column's first non-NULL cell: a column that only ever holds NULL does not block the
- * table.
+ * How the row decoder handles one column. `decode` always decodes a cell completely and is what every column
+ * falls back to; `kind` (other than {@link CellKind.Generic}) names a common case that the row decoder's loop
+ * handles inline, with the row's bytes read as text once (see `row-decoder.ts`), and `min`/`max`/`param`/
+ * `zeroDate` are that case's parameters. Both paths give the same values and errors.
  */
+export class ColumnPlan {
+  constructor(
+    readonly kind: CellKind,
+    readonly decode: CellDecoder,
+    /** Bounds of a {@link CellKind.BoundedInt}. */
+    readonly min = 0,
+    readonly max = 0,
+    /** DECIMAL scale, or DATETIME/TIMESTAMP fractional-second precision. */
+    readonly param = 0,
+    readonly zeroDate: ZeroDatePolicy = 'fail',
+  ) {}
+}
+
+/** Column kinds the row decoder's loop handles inline. */
+export const CellKind = {
+  /** Only `decode`. */
+  Generic: 0,
+  Int64: 1,
+  Uint64: 2,
+  BoundedInt: 3,
+  Float: 4,
+  Decimal: 5,
+  Date: 6,
+  DateTime: 7,
+  /** Text in a charset where every ASCII byte is its own character; `decode` handles the rest. */
+  AsciiText: 8,
+  /** JSON: UTF-8 text, an empty cell is `'null'`; `decode` handles the rest. */
+  Json: 9,
+} as const;
+export type CellKind = (typeof CellKind)[keyof typeof CellKind];
+
+/** {@link ColumnPlan.decode} of {@link compileColumn}. */
 export function compileCellDecoder(field: ColumnField, options: CellDecoderOptions): CellDecoder {
+  return compileColumn(field, options).decode;
+}
+
+/**
+ * Picks how to decode one column, once per FIELD event, so the per-row loop only runs it. Problems that
+ * depend on the column alone (unsupported type or charset, unparseable ENUM labels) become a decoder that
+ * fails on the column's first non-NULL cell: a column that only ever holds NULL does not block the table.
+ */
+export function compileColumn(field: ColumnField, options: CellDecoderOptions): ColumnPlan {
+  const decode = compileDecoder(field, options);
   switch (field.type) {
     case QueryType.INT8:
-      return bounded(-128, 127);
     case QueryType.UINT8:
-      return bounded(0, 255);
     case QueryType.INT16:
-      return bounded(-32768, 32767);
     case QueryType.UINT16:
-      return bounded(0, 65535);
     case QueryType.INT24:
-      return bounded(-8388608, 8388607);
     case QueryType.UINT24:
-      return bounded(0, 16777215);
     case QueryType.INT32:
-      return bounded(-2147483648, 2147483647);
-    case QueryType.UINT32:
-      return bounded(0, 4294967295);
+    case QueryType.UINT32: {
+      const [min, max] = INT_BOUNDS.get(field.type)!;
+      return new ColumnPlan(CellKind.BoundedInt, decode, min, max);
+    }
+    case QueryType.INT64:
+      return new ColumnPlan(CellKind.Int64, decode);
+    case QueryType.UINT64:
+      return new ColumnPlan(CellKind.Uint64, decode);
+    case QueryType.FLOAT32:
+    case QueryType.FLOAT64:
+      return new ColumnPlan(CellKind.Float, decode);
+    case QueryType.DECIMAL:
+      return new ColumnPlan(CellKind.Decimal, decode, 0, 0, field.decimals);
+    case QueryType.DATE:
+      return new ColumnPlan(CellKind.Date, decode, 0, 0, 0, options.zeroDate);
+    case QueryType.DATETIME:
+    case QueryType.TIMESTAMP:
+      return new ColumnPlan(CellKind.DateTime, decode, 0, 0, field.decimals, options.zeroDate);
+    case QueryType.JSON:
+      return new ColumnPlan(CellKind.Json, decode);
+    case QueryType.CHAR:
+    case QueryType.VARCHAR:
+    case QueryType.TEXT:
+    case QueryType.BINARY:
+    case QueryType.VARBINARY:
+    case QueryType.BLOB:
+      return new ColumnPlan(isPlainText(field, options) ? CellKind.AsciiText : CellKind.Generic, decode);
+    default:
+      return new ColumnPlan(CellKind.Generic, decode);
+  }
+}
+
+const INT_BOUNDS: ReadonlyMap<number, readonly [min: number, max: number]> = new Map([
+  [QueryType.INT8, [-128, 127]],
+  [QueryType.UINT8, [0, 255]],
+  [QueryType.INT16, [-32768, 32767]],
+  [QueryType.UINT16, [0, 65535]],
+  [QueryType.INT24, [-8388608, 8388607]],
+  [QueryType.UINT24, [0, 16777215]],
+  [QueryType.INT32, [-2147483648, 2147483647]],
+  [QueryType.UINT32, [0, 4294967295]],
+]);
+
+function compileDecoder(field: ColumnField, options: CellDecoderOptions): CellDecoder {
+  switch (field.type) {
+    case QueryType.INT8:
+    case QueryType.UINT8:
+    case QueryType.INT16:
+    case QueryType.UINT16:
+    case QueryType.INT24:
+    case QueryType.UINT24:
+    case QueryType.INT32:
+    case QueryType.UINT32: {
+      const [min, max] = INT_BOUNDS.get(field.type)!;
+      return bounded(min, max);
+    }
     case QueryType.INT64:
       return (buf, start, end) => parseInt64(buf, start, end, false);
     case QueryType.UINT64:
@@ -138,11 +234,26 @@ const STRING_TYPES_WITH_BYTES: ReadonlySet<number> = new Set([
  * collation 63. A missing collation (0) means bytes for the binary types and is an error for the text types.
  */
 function stringDecoder(field: ColumnField, options: CellDecoderOptions): CellDecoder {
-  if (field.charset === BINARY_COLLATION) return copyBytes;
-  if (field.charset === 0 && STRING_TYPES_WITH_BYTES.has(field.type)) return copyBytes;
+  if (isBytes(field)) return copyBytes;
   const enumOrSet = enumSetByFlags(field, options);
   if (enumOrSet !== undefined) return enumOrSet;
   return textOrFailure(field, options.invalidText);
+}
+
+function isBytes(field: ColumnField): boolean {
+  return (
+    field.charset === BINARY_COLLATION || (field.charset === 0 && STRING_TYPES_WITH_BYTES.has(field.type))
+  );
+}
+
+/**
+ * A string-typed column that {@link stringDecoder} decodes as plain text (not bytes, not ENUM/SET) in a
+ * charset where each byte below 0x80 is that ASCII character.
+ */
+function isPlainText(field: ColumnField, options: CellDecoderOptions): boolean {
+  if (isBytes(field) || enumSetByFlags(field, options) !== undefined) return false;
+  const charset = charsetOfCollation(field.charset);
+  return charset !== undefined && ASCII_TRANSPARENT_CHARSETS.has(charset);
 }
 
 /** A string-typed column that MySQL flags as ENUM/SET and whose column type says so too. */
@@ -154,7 +265,13 @@ function enumSetByFlags(field: ColumnField, options: CellDecoderOptions): CellDe
 }
 
 function enumDecoder(field: ColumnField, options: CellDecoderOptions): CellDecoder {
-  if (options.enumSetAsText) return textOrFailure(field, options.invalidText);
+  if (options.enumSetAsText) {
+    const decodeText = textOrFailure(field, options.invalidText);
+    const labels = parseEnumSetLabels(field.columnType);
+    const charset = charsetOfCollation(field.charset);
+    if (labels === undefined || charset === undefined) return decodeText;
+    return enumFromText(labels, charset, decodeText) ?? decodeText;
+  }
   const labels = parseEnumSetLabels(field.columnType);
   if (labels === undefined) return unparseableLabels(field);
   return enumFromIndex(labels);

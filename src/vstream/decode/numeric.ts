@@ -1,4 +1,5 @@
 import { invalidValue } from './errors.js';
+import { latin1String } from './latin1.js';
 
 // Numeric cells are ASCII text. They are parsed straight from the bytes: no TextDecoder, and no string at all
 // for integers that fit a double exactly.
@@ -32,10 +33,6 @@ export function parseBoundedInt(buf: Buffer, start: number, end: number, min: nu
   return value;
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-
 /** A BIGINT (signed) or BIGINT UNSIGNED cell as an exact bigint. */
 export function parseInt64(buf: Buffer, start: number, end: number, unsigned: boolean): bigint {
   let i = start;
@@ -44,22 +41,78 @@ export function parseInt64(buf: Buffer, start: number, end: number, unsigned: bo
     if (unsigned) throw invalidValue('negative value in an unsigned column');
     i++;
   }
-  const digits = end - i;
-  if (digits === 0) throw invalidValue('not an integer');
+  if (i === end) throw invalidValue('not an integer');
+  // Up to 9 digits the value is a small integer, which BigInt() takes cheaply.
+  if (end - i <= CHUNK_DIGITS) {
+    const value = chunkValue(buf, i, end);
+    return BigInt(negative ? 0 - value : value);
+  }
+  // Otherwise top * 10^18 + mid * 10^9 + low, from the last 9 digits, the 9 before them, and any others.
+  const lowStart = end - CHUNK_DIGITS;
+  const midStart = lowStart - CHUNK_DIGITS > i ? lowStart - CHUNK_DIGITS : i;
+  let top = 0;
+  for (; i < midStart; i++) {
+    const digit = buf[i]! - ZERO;
+    if (digit < 0 || digit > 9) throw invalidValue('not an integer');
+    top = top * 10 + digit;
+  }
+  const mid = chunkValue(buf, midStart, lowStart);
+  const low = chunkValue(buf, lowStart, end);
+  return wideInt64(top, mid, low, negative, unsigned);
+}
+
+/** Digits per chunk: 10^9 < 2^31, so a chunk's value is a small integer. */
+const CHUNK_DIGITS = 9;
+
+/** The value of at most {@link CHUNK_DIGITS} decimal digits at `buf[start, end)`. */
+function chunkValue(buf: Buffer, start: number, end: number): number {
   let value = 0;
-  for (let j = i; j < end; j++) {
-    const digit = buf[j]! - ZERO;
+  for (let i = start; i < end; i++) {
+    const digit = buf[i]! - ZERO;
     if (digit < 0 || digit > 9) throw invalidValue('not an integer');
     value = value * 10 + digit;
   }
-  if (digits <= SAFE_DIGITS) return BigInt(negative ? 0 - value : value);
-  const exact = BigInt(buf.toString('latin1', start, end));
-  if (unsigned ? exact > UINT64_MAX : exact < INT64_MIN || exact > INT64_MAX) {
-    throw invalidValue(
-      unsigned ? 'integer out of range for BIGINT UNSIGNED' : 'integer out of range for BIGINT',
-    );
+  return value;
+}
+
+const TWO_16 = 0x1_0000;
+const TWO_31 = 0x8000_0000;
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * `top * 10^18 + mid * 10^9 + low` (`mid`, `low` < 10^9) as an exact bigint, range-checked. Split into two
+ * 32-bit words with double arithmetic in which every intermediate is an integer below 2^53, so exact.
+ */
+function wideInt64(top: number, mid: number, low: number, negative: boolean, unsigned: boolean): bigint {
+  // 2^64 < 19 * 10^18: a larger `top` (which need not even be exact) is out of range whatever the sign.
+  if (top <= 18) {
+    // value = x * 10^9 + low with x < 2^35; x = xh * 2^16 + xl, p = xh * 10^9 < 2^49, p = ph * 2^16 + pl, so
+    // value = ph * 2^32 + t with t = pl * 2^16 + xl * 10^9 + low < 2^47.
+    const x = top * 1e9 + mid;
+    const xh = Math.floor(x / TWO_16);
+    const p = xh * 1e9;
+    const ph = Math.floor(p / TWO_16);
+    const t = (p - ph * TWO_16) * TWO_16 + (x - xh * TWO_16) * 1e9 + low;
+    const th = Math.floor(t / TWO_32);
+    const word0 = t - th * TWO_32;
+    const word1 = ph + th;
+    if (unsigned ? word1 < TWO_32 : word1 < TWO_31 || (negative && word1 === TWO_31 && word0 === 0)) {
+      return int64FromWords(word1, word0, negative);
+    }
   }
-  return exact;
+  throw invalidValue(unsigned ? 'integer out of range for BIGINT UNSIGNED' : 'integer out of range for BIGINT');
+}
+
+/**
+ * `±(word1 * 2^32 + word0)` for two uint32 words, negative magnitudes at most 2^63. Written inside
+ * BigInt.asUintN/asIntN(64, ...) with the words typed as uint32 (`>>> 0`), so that V8's optimizing compiler
+ * does the arithmetic on machine words and allocates only the result: several times cheaper than
+ * `BigInt(number)` of a large number, let alone `BigInt(text)`.
+ */
+function int64FromWords(word1: number, word0: number, negative: boolean): bigint {
+  return negative
+    ? BigInt.asIntN(64, -((BigInt(word1 >>> 0) << 32n) | BigInt(word0 >>> 0)))
+    : BigInt.asUintN(64, (BigInt(word1 >>> 0) << 32n) | BigInt(word0 >>> 0));
 }
 
 /**
@@ -77,8 +130,17 @@ export function parseUnsignedIndex(buf: Buffer, start: number, end: number): num
  *
  * Repairs what older Vitess binlog decoding produced: a dropped zero integer part (`.5`, `-.50`), integer
  * zero-padding when the scale is 0 or a multiple of 9 (`000000001.500000000`), and MySQL's ZEROFILL text.
+ *
+ * `rowText`, when given, is the row's bytes read as latin1 (same offsets as `buf`): text already canonical is
+ * then sliced from it rather than built.
  */
-export function normalizeDecimal(buf: Buffer, start: number, end: number, scale: number): string {
+export function normalizeDecimal(
+  buf: Buffer,
+  start: number,
+  end: number,
+  scale: number,
+  rowText?: string,
+): string {
   let i = start;
   let negative = false;
   if (i < end && (buf[i] === MINUS || buf[i] === PLUS)) {
@@ -106,9 +168,11 @@ export function normalizeDecimal(buf: Buffer, start: number, end: number, scale:
   for (let j = fracStart; j < fracEnd && fracIsZero; j++) fracIsZero = buf[j] === ZERO;
   const dropSign = buf[start] === PLUS || (negative && intIsZero && fracIsZero);
 
-  // Common case: the text is canonical already, so one native string copy does.
+  // Common case: the text is canonical already, so it is the bytes as they are.
   const intCanonical = intIsZero ? intEnd - intStart === 1 : firstSignificant === intStart;
-  if (!dropSign && intCanonical && fracEnd - fracStart >= scale) return buf.toString('latin1', start, end);
+  if (!dropSign && intCanonical && fracEnd - fracStart >= scale) {
+    return rowText === undefined ? latin1String(buf, start, end) : rowText.slice(start, end);
+  }
 
   const sign = negative && !dropSign ? '-' : '';
   const intText = intIsZero ? '0' : buf.toString('latin1', firstSignificant, intEnd);
@@ -123,12 +187,78 @@ function isDigit(byte: number): boolean {
   return byte >= ZERO && byte <= ZERO + 9;
 }
 
+/** 10^0..10^22: the powers of ten a double holds exactly. */
+const EXACT_POWERS_OF_TEN = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+  1e20, 1e21, 1e22,
+];
+const MAX_EXACT_POWER = 22;
+
 /**
  * A FLOAT/DOUBLE cell. Accepts both Go's exponent form from binlog decoding (`1.5E+00`, `1E+02`, `0E+00`) and
  * MySQL's text from the copy phase (`1.5`, `1e-10`). NaN and infinities cannot be stored in MySQL and are
  * refused.
  */
 export function parseFloatText(buf: Buffer, start: number, end: number): number {
+  const value = parseShortFloat(buf, start, end);
+  return value === undefined ? parseFloatSlow(buf, start, end) : value;
+}
+
+/**
+ * Clinger's fast path: a decimal `[+-]digits[.digits][(e|E)[+-]digits]` with at most 15 significant digits
+ * and a decimal exponent within ±22 is a product or quotient of two doubles that are both exact, and IEEE
+ * rounds that one operation correctly, so the result is exactly what `Number(text)` gives. Anything else
+ * (more digits, larger exponents, malformed text) is undefined and left to {@link parseFloatSlow}.
+ */
+function parseShortFloat(buf: Buffer, start: number, end: number): number | undefined {
+  if (start === end) return undefined;
+  let i = start;
+  const first = buf[i];
+  const negative = first === MINUS;
+  if (negative || first === PLUS) i++;
+  let mantissa = 0;
+  let significant = 0;
+  let digits = 0;
+  let exponent = 0;
+  let dot = false;
+  for (; i < end; i++) {
+    const byte = buf[i]!;
+    const digit = byte - ZERO;
+    if (digit >= 0 && digit <= 9) {
+      digits++;
+      if (mantissa !== 0 || digit !== 0) significant++;
+      mantissa = mantissa * 10 + digit;
+      if (dot) exponent--;
+    } else if (byte === DOT && !dot) {
+      dot = true;
+    } else break;
+  }
+  if (digits === 0 || significant > SAFE_DIGITS) return undefined;
+  if (i < end) {
+    if ((buf[i]! | 0x20) !== 0x65) return undefined;
+    i++;
+    const sign = i < end ? buf[i] : undefined;
+    if (sign === MINUS || sign === PLUS) i++;
+    if (i >= end) return undefined;
+    let written = 0;
+    for (; i < end; i++) {
+      const digit = buf[i]! - ZERO;
+      if (digit < 0 || digit > 9 || written > MAX_EXACT_POWER) return undefined;
+      written = written * 10 + digit;
+    }
+    exponent += sign === MINUS ? -written : written;
+  }
+  let magnitude: number;
+  if (mantissa === 0) magnitude = 0;
+  else if (exponent >= 0 && exponent <= MAX_EXACT_POWER)
+    magnitude = mantissa * EXACT_POWERS_OF_TEN[exponent]!;
+  else if (exponent < 0 && exponent >= -MAX_EXACT_POWER)
+    magnitude = mantissa / EXACT_POWERS_OF_TEN[-exponent]!;
+  else return undefined;
+  return negative ? -magnitude : magnitude;
+}
+
+function parseFloatSlow(buf: Buffer, start: number, end: number): number {
   if (start === end) throw invalidValue('not a floating-point number');
   for (let i = start; i < end; i++) {
     const byte = buf[i]!;

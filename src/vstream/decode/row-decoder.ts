@@ -1,17 +1,14 @@
-import { compileCellDecoder } from './column-decoders.js';
+import { CellKind, compileColumn } from './column-decoders.js';
+import type { ColumnPlan } from './column-decoders.js';
 import { CellValueError, RowDecodeError } from './errors.js';
 import { queryTypeName } from '../constants.js';
 import { assertCompleteRowImage } from './row-image.js';
 import type { RowChangeImageInfo } from './row-image.js';
+import { utf8Slice } from './latin1.js';
 import { longToNumber } from './long.js';
-import type {
-  CellDecoder,
-  ColumnField,
-  DecodedValue,
-  InvalidTextPolicy,
-  RawRow,
-  ZeroDatePolicy,
-} from './types.js';
+import { normalizeDecimal, parseBoundedInt, parseFloatText, parseInt64 } from './numeric.js';
+import { normalizeDate, normalizeDateTime } from './temporal.js';
+import type { ColumnField, DecodedValue, InvalidTextPolicy, RawRow, ZeroDatePolicy } from './types.js';
 
 export interface RowDecoderOptions {
   /** Table name for error messages, e.g. `commerce.orders`. */
@@ -32,7 +29,9 @@ export class RowDecoder {
   readonly table: string | undefined;
   readonly fields: readonly ColumnField[];
   readonly columnNames: readonly string[];
-  private readonly cellDecoders: readonly CellDecoder[];
+  private readonly columns: readonly ColumnPlan[];
+  /** Read the row's bytes as one latin1 string first (see {@link ROW_TEXT_MAX_BYTES}). */
+  private readonly useRowText: boolean;
 
   constructor(fields: readonly ColumnField[], options: RowDecoderOptions) {
     this.table = options.table;
@@ -43,17 +42,20 @@ export class RowDecoder {
       zeroDate: options.zeroDate ?? 'fail',
       invalidText: options.invalidText ?? 'fail',
     };
-    this.cellDecoders = fields.map((field) => compileCellDecoder(field, cellOptions));
+    this.columns = fields.map((field) => compileColumn(field, cellOptions));
+    const textColumns = this.columns.filter((column) => ROW_TEXT_KINDS.has(column.kind)).length;
+    this.useRowText = textColumns >= ROW_TEXT_MIN_COLUMNS;
   }
 
   get columnCount(): number {
-    return this.cellDecoders.length;
+    return this.columns.length;
   }
 
   /** The row's values in column order: `null` for SQL NULL, otherwise as documented in `types.ts`. */
   decode(row: RawRow): DecodedValue[] {
     const { lengths } = row;
-    const count = this.cellDecoders.length;
+    const columns = this.columns;
+    const count = columns.length;
     if (lengths.length !== count) {
       throw new RowDecodeError({
         code: 'column_count_mismatch',
@@ -62,6 +64,16 @@ export class RowDecoder {
       });
     }
     const buf = asBuffer(row.values);
+    const size = buf.length;
+    // An ASCII row is read as one string up front, so its text cells are slices of it: one native call per
+    // row instead of one per cell. Node's UTF-8 decoder turns each byte of an ASCII row into one character;
+    // any other byte either joins others into fewer characters or becomes U+FFFD, so a string as long as
+    // the row without U+FFFD proves the row ASCII. Other rows decode cell by cell.
+    let rowText: string | undefined;
+    if (this.useRowText && size <= ROW_TEXT_MAX_BYTES) {
+      const text = utf8Slice(buf, 0, size);
+      if (text.length === size && text.indexOf('\uFFFD') < 0) rowText = text;
+    }
     const values = new Array<DecodedValue>(count);
     let offset = 0;
     let column = 0;
@@ -74,23 +86,59 @@ export class RowDecoder {
           continue;
         }
         const end = offset + length;
-        if (!(length >= 0) || end > buf.length) {
+        if (!(length >= 0) || end > size) {
           throw new CellValueError(
             'row_length_mismatch',
             `cell length ${length} does not fit the row's bytes`,
           );
         }
-        values[column] = this.cellDecoders[column]!(buf, offset, end);
+        const plan = columns[column]!;
+        let value: DecodedValue;
+        switch (plan.kind) {
+          case CellKind.Int64:
+            value = parseInt64(buf, offset, end, false);
+            break;
+          case CellKind.Uint64:
+            value = parseInt64(buf, offset, end, true);
+            break;
+          case CellKind.BoundedInt:
+            value = parseBoundedInt(buf, offset, end, plan.min, plan.max);
+            break;
+          case CellKind.Float:
+            value = parseFloatText(buf, offset, end);
+            break;
+          case CellKind.Decimal:
+            value = normalizeDecimal(buf, offset, end, plan.param, rowText);
+            break;
+          case CellKind.Date:
+            value = normalizeDate(buf, offset, end, plan.zeroDate, rowText);
+            break;
+          case CellKind.DateTime:
+            value = normalizeDateTime(buf, offset, end, plan.param, plan.zeroDate, rowText);
+            break;
+          case CellKind.Json:
+          case CellKind.AsciiText:
+            // ASCII bytes are the same text in every charset of these columns, JSON's UTF-8 included; an
+            // empty JSON cell is not '' but 'null', which `decode` gives.
+            value =
+              rowText !== undefined && (end > offset || plan.kind === CellKind.AsciiText)
+                ? rowText.slice(offset, end)
+                : plan.decode(buf, offset, end);
+            break;
+          default:
+            value = plan.decode(buf, offset, end);
+        }
+        values[column] = value;
         offset = end;
       }
     } catch (error) {
       throw this.columnError(error, column);
     }
-    if (offset !== buf.length) {
+    if (offset !== size) {
       throw new RowDecodeError({
         code: 'row_length_mismatch',
         table: this.table,
-        reason: `cell lengths cover ${offset} of the row's ${buf.length} bytes`,
+        reason: `cell lengths cover ${offset} of the row's ${size} bytes`,
       });
     }
     return values;
@@ -120,6 +168,24 @@ export class RowDecoder {
     );
   }
 }
+
+/**
+ * Rows up to this size are read as one latin1 string (see {@link RowDecoder.decode}). Each text value of 13 or
+ * more characters is then a slice of that string and keeps it alive, so the limit bounds what one value can
+ * pin; the string is about as large as the row's text cells together anyway.
+ */
+const ROW_TEXT_MAX_BYTES = 1024;
+
+/** Only worth it with this many columns that can take their text from the row string. */
+const ROW_TEXT_MIN_COLUMNS = 2;
+
+const ROW_TEXT_KINDS: ReadonlySet<CellKind> = new Set([
+  CellKind.Decimal,
+  CellKind.Date,
+  CellKind.DateTime,
+  CellKind.AsciiText,
+  CellKind.Json,
+]);
 
 /** Builds the decoder for one FIELD event's columns. */
 export function compileRowDecoder(fields: readonly ColumnField[], options: RowDecoderOptions): RowDecoder {

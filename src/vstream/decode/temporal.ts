@@ -1,4 +1,5 @@
 import { CellValueError, invalidValue } from './errors.js';
+import { latin1String } from './latin1.js';
 import type { ZeroDatePolicy } from './types.js';
 
 // Temporal cells stay canonical strings rather than JS Dates: a Date has only millisecond precision, a
@@ -25,6 +26,22 @@ function readDigits(buf: Buffer, pos: number, count: number): number {
   return value;
 }
 
+/** The number written by the two ASCII digits at `pos`, or -1 when either is not a digit. */
+function twoDigits(buf: Buffer, pos: number): number {
+  const tens = buf[pos]! - ZERO;
+  const ones = buf[pos + 1]! - ZERO;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
+/** Whether `buf[start, end)` is all ASCII digits. */
+function allDigits(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const byte = buf[i]!;
+    if (byte < ZERO || byte > ZERO + 9) return false;
+  }
+  return true;
+}
+
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
@@ -36,10 +53,12 @@ function daysInMonth(year: number, month: number): number {
  */
 function readDate(buf: Buffer, start: number): boolean {
   if (buf[start + 4] !== DASH || buf[start + 7] !== DASH) throw invalidValue('not a YYYY-MM-DD date');
-  const year = readDigits(buf, start, 4);
-  const month = readDigits(buf, start + 5, 2);
-  const day = readDigits(buf, start + 8, 2);
-  if (year < 0 || month < 0 || day < 0) throw invalidValue('not a YYYY-MM-DD date');
+  const century = twoDigits(buf, start);
+  const yearOfCentury = twoDigits(buf, start + 2);
+  const month = twoDigits(buf, start + 5);
+  const day = twoDigits(buf, start + 8);
+  if (century < 0 || yearOfCentury < 0 || month < 0 || day < 0) throw invalidValue('not a YYYY-MM-DD date');
+  const year = century * 100 + yearOfCentury;
   if (month > 12 || day > 31) throw invalidValue('month or day out of range');
   return year !== 0 && month !== 0 && day !== 0 && day <= daysInMonth(year, month);
 }
@@ -50,22 +69,26 @@ function applyZeroDatePolicy(text: string, policy: ZeroDatePolicy): string | nul
   throw new CellValueError('zero_date', 'zero or impossible date (zeroDate policy is "fail")');
 }
 
-/** A DATE cell as `YYYY-MM-DD`; zero and impossible dates follow `policy`. */
+/**
+ * A DATE cell as `YYYY-MM-DD`; zero and impossible dates follow `policy`. `rowText`, when given, is the row's
+ * bytes read as latin1 (same offsets as `buf`), to slice the result from.
+ */
 export function normalizeDate(
   buf: Buffer,
   start: number,
   end: number,
   policy: ZeroDatePolicy,
+  rowText?: string,
 ): string | null {
   if (end - start !== 10) throw invalidValue('not a YYYY-MM-DD date');
   const real = readDate(buf, start);
-  const text = buf.toString('latin1', start, end);
+  const text = rowText === undefined ? latin1String(buf, start, end) : rowText.slice(start, end);
   return real ? text : applyZeroDatePolicy(text, policy);
 }
 
 /**
  * A DATETIME or TIMESTAMP cell as `YYYY-MM-DD hh:mm:ss` plus exactly `fsp` fraction digits; zero and
- * impossible dates follow `policy`.
+ * impossible dates follow `policy`. `rowText` as for {@link normalizeDate}.
  */
 export function normalizeDateTime(
   buf: Buffer,
@@ -73,18 +96,19 @@ export function normalizeDateTime(
   end: number,
   fsp: number,
   policy: ZeroDatePolicy,
+  rowText?: string,
 ): string | null {
   if (end - start < 19) throw invalidValue('not a YYYY-MM-DD hh:mm:ss value');
   const real = readDate(buf, start);
   if (buf[start + 10] !== SPACE || buf[start + 13] !== COLON || buf[start + 16] !== COLON) {
     throw invalidValue('not a YYYY-MM-DD hh:mm:ss value');
   }
-  const hour = readDigits(buf, start + 11, 2);
-  const minute = readDigits(buf, start + 14, 2);
-  const second = readDigits(buf, start + 17, 2);
+  const hour = twoDigits(buf, start + 11);
+  const minute = twoDigits(buf, start + 14);
+  const second = twoDigits(buf, start + 17);
   if (hour < 0 || minute < 0 || second < 0) throw invalidValue('not a YYYY-MM-DD hh:mm:ss value');
   if (hour > 23 || minute > 59 || second > 59) throw invalidValue('time of day out of range');
-  const text = withFraction(buf, start, start + 19, end, fsp);
+  const text = withFraction(buf, start, start + 19, end, fsp, rowText);
   return real ? text : applyZeroDatePolicy(text, policy);
 }
 
@@ -122,17 +146,26 @@ export function normalizeTime(buf: Buffer, start: number, end: number, fsp: numb
 }
 
 /** `buf[start, wholeEnd)` followed by the canonical fraction of `buf[wholeEnd, end)`. */
-function withFraction(buf: Buffer, start: number, wholeEnd: number, end: number, fsp: number): string {
+function withFraction(
+  buf: Buffer,
+  start: number,
+  wholeEnd: number,
+  end: number,
+  fsp: number,
+  rowText: string | undefined,
+): string {
   const sent = fractionDigits(buf, wholeEnd, end);
-  // Common case: the fraction is canonical already, so one native string copy does.
-  if (sent === canonicalDigits(fsp, sent)) return buf.toString('latin1', start, end);
+  // Common case: the fraction is canonical already, so the text is the bytes as they are.
+  if (sent === canonicalDigits(fsp, sent)) {
+    return rowText === undefined ? latin1String(buf, start, end) : rowText.slice(start, end);
+  }
   return buf.toString('latin1', start, wholeEnd) + fractionText(buf, wholeEnd, end, fsp);
 }
 
 /** How many digits the optional `.digits` at `buf[start, end)` has (0 when absent); throws when malformed. */
 function fractionDigits(buf: Buffer, start: number, end: number): number {
   if (start === end) return 0;
-  if (buf[start] !== DOT || end - start < 2 || readDigits(buf, start + 1, end - start - 1) < 0) {
+  if (buf[start] !== DOT || end - start < 2 || !allDigits(buf, start + 1, end)) {
     throw invalidValue('malformed fractional seconds');
   }
   return end - start - 1;

@@ -1,5 +1,5 @@
 // Pins static auth (username/password call metadata) and TLS / mutual TLS on the test vtgate.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
