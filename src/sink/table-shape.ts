@@ -1,0 +1,126 @@
+import type { DecodedValue } from '../vstream/decode/types.js';
+import type { TableSchema } from '../vstream/events.js';
+import { renderPgType } from './pg-types.js';
+import type { PgType } from './pg-types.js';
+import { findColumn, mapSchemaColumns, sourceKey } from './schema-evolution.js';
+import { tableLabel } from './table-mapping.js';
+import type { MirrorTarget, TableMapping } from './table-mapping.js';
+import { ValueProblem } from './value-checks.js';
+import { compileJsonEncoder, jsonObject } from './value-json.js';
+import type { JsonEncoder } from './value-json.js';
+import { compilePgTextEncoder } from './value-text.js';
+import type { PgTextEncoder } from './value-text.js';
+
+/**
+ * How to write rows described by one shard's FIELD: the encoders per column and, for mirrored tables, which
+ * Postgres column each source column lands in. Built once per FIELD (and again when the mapping changes).
+ */
+export interface TableShape {
+  /** `keyspace.table` as the source names it, for messages and metrics. */
+  label: string;
+  mapping: TableMapping;
+  /** Source column names, in FIELD order. */
+  columnNames: string[];
+  /** Indexes (FIELD order) of the key columns, in key order; empty for a table without a key. */
+  keyIndexes: number[];
+  json: JsonEncoder[];
+  mirror: MirrorShape | null;
+}
+
+export interface MirrorShape {
+  target: MirrorTarget;
+  /** Target column and its current type, per source column (FIELD order). */
+  columns: { name: string; type: PgType }[];
+  /** The key's target columns, in key order. */
+  keyColumns: { name: string; type: PgType }[];
+  text: PgTextEncoder[];
+  /** Equal signatures mean rows can share one bulk statement. */
+  signature: string;
+}
+
+export function buildTableShape(mapping: TableMapping, schema: TableSchema, mirror: boolean): TableShape {
+  const mapped = mapSchemaColumns(schema);
+  const label = tableLabel(schema.keyspace, schema.table);
+  const columnNames = schema.columns.map((c) => c.name);
+  const json = mapped.map((m) => compileJsonEncoder(m.source));
+  if (mapping.target === null || !mirror) {
+    return { label, mapping, columnNames, keyIndexes: sourceKey(schema).indexes, json, mirror: null };
+  }
+  const columns = schema.columns.map((field) => {
+    const column = findColumn(mapping, field.name, schema.shard);
+    if (column === undefined) throw new Error(`${label}: column ${field.name} is not mapped (sink bug)`);
+    return { name: column.name, type: column.type };
+  });
+  const keyIndexes = mapping.keyColumns.map((key) => {
+    const index = columns.findIndex((c) => c.name === key);
+    if (index < 0) throw new Error(`${label}: key column ${key} is not in the FIELD (sink bug)`);
+    return index;
+  });
+  const text = mapped.map((m, i) => compilePgTextEncoder(m.source, columns[i]!.type));
+  const target = mapping.target;
+  const signature = JSON.stringify([
+    target.schema,
+    target.table,
+    columns.map((c) => [c.name, renderPgType(c.type)]),
+    mapping.keyColumns,
+  ]);
+  const keyColumns = keyIndexes.map((i) => columns[i]!);
+  return {
+    label,
+    mapping,
+    columnNames,
+    keyIndexes,
+    json,
+    mirror: { target, columns, keyColumns, text, signature },
+  };
+}
+
+/** A value problem located in one column. */
+export class ColumnValueProblem extends Error {
+  override readonly name = 'ColumnValueProblem';
+  constructor(
+    readonly column: string,
+    readonly reason: string,
+  ) {
+    super(`column ${column}: ${reason}`);
+  }
+}
+
+function located<T>(shape: TableShape, index: number, encode: () => T): T {
+  try {
+    return encode();
+  } catch (err) {
+    if (err instanceof ValueProblem) throw new ColumnValueProblem(shape.columnNames[index]!, err.reason);
+    throw err;
+  }
+}
+
+/** Postgres text of every column of a row image. */
+export function encodeMirrorRow(shape: TableShape, values: readonly DecodedValue[]): (string | null)[] {
+  const encoders = shape.mirror!.text;
+  const cells = new Array<string | null>(encoders.length);
+  for (let i = 0; i < encoders.length; i++) cells[i] = located(shape, i, () => encoders[i]!(values[i]!));
+  return cells;
+}
+
+/** Postgres text of the key columns of a row image. */
+export function encodeMirrorKey(shape: TableShape, values: readonly DecodedValue[]): (string | null)[] {
+  const encoders = shape.mirror!.text;
+  return shape.keyIndexes.map((i) => located(shape, i, () => encoders[i]!(values[i]!)));
+}
+
+/** A row image as a JSON object keyed by source column name. */
+export function encodeJsonRow(shape: TableShape, values: readonly DecodedValue[]): string {
+  const encoded = shape.json.map((encode, i) => located(shape, i, () => encode(values[i]!)));
+  return jsonObject(shape.columnNames, encoded);
+}
+
+/** The key columns of a row image as a JSON object; null for a table without a key. */
+export function encodeJsonKey(shape: TableShape, values: readonly DecodedValue[]): string | null {
+  if (shape.keyIndexes.length === 0) return null;
+  const encoded = shape.keyIndexes.map((i) => located(shape, i, () => shape.json[i]!(values[i]!)));
+  return jsonObject(
+    shape.keyIndexes.map((i) => shape.columnNames[i]!),
+    encoded,
+  );
+}

@@ -1,0 +1,148 @@
+import type pg from 'pg';
+import { ChangelogBuffer, fillChangelogPosition } from './changelog.js';
+import { SinkDatabaseError } from './errors.js';
+import { qualify } from './identifiers.js';
+import { MirrorTableBatch } from './mirror-batch.js';
+import { deleteStatement, upsertStatement } from './mirror-sql.js';
+import type { BulkStatement } from './mirror-sql.js';
+import { QuarantineBuffer, fillQuarantinePosition } from './quarantine.js';
+import type { SourceTransaction } from './source-transaction.js';
+import type { TableShape } from './table-shape.js';
+
+/**
+ * Everything the sink has accepted but not yet written to Postgres, and the code that writes it: one DELETE and
+ * one upsert per mirror table, one COPY into the changelog, the quarantine rows, then the positions of large
+ * transactions that were written before their commit was seen. The caller opens the Postgres transaction.
+ */
+export class WriteBuffer {
+  readonly changelog = new ChangelogBuffer();
+  readonly quarantine = new QuarantineBuffer();
+  private mirror = new Map<string, MirrorTableBatch>();
+  private positionFills: SourceTransaction[] = [];
+  private readonly statements = new Map<string, { upsert: BulkStatement; delete: BulkStatement }>();
+
+  /** Row changes and wire bytes buffered in total, and for the open source transaction. */
+  rows = 0;
+  bytes = 0;
+  txnRows = 0;
+  txnBytes = 0;
+
+  constructor(
+    private readonly client: pg.ClientBase,
+    private readonly controlSchema: string,
+    private readonly streamId: string,
+    /** Qualified changelog table, or null when the stream writes none. */
+    private readonly changelogTable: string | null,
+  ) {}
+
+  get isEmpty(): boolean {
+    return (
+      this.mirror.size === 0 &&
+      this.changelog.size === 0 &&
+      this.quarantine.size === 0 &&
+      this.positionFills.length === 0
+    );
+  }
+
+  /**
+   * The batch collecting rows of this shape for its mirror table; undefined when rows of another shape (another
+   * column set or type) are buffered for that table, which must be written first.
+   */
+  mirrorBatch(shape: TableShape): MirrorTableBatch | undefined {
+    const mirror = shape.mirror!;
+    const key = qualify(mirror.target.schema, mirror.target.table);
+    const current = this.mirror.get(key);
+    if (current !== undefined) return current.shape.signature === mirror.signature ? current : undefined;
+    const batch = new MirrorTableBatch(mirror, shape.keyIndexes);
+    this.mirror.set(key, batch);
+    return batch;
+  }
+
+  count(rows: number, bytes: number): void {
+    this.rows += rows;
+    this.bytes += bytes;
+    this.txnRows += rows;
+    this.txnBytes += bytes;
+  }
+
+  /** A source transaction begins: its own counters restart. */
+  beginTransaction(): void {
+    this.txnRows = 0;
+    this.txnBytes = 0;
+  }
+
+  /** The transaction's commit is known now: give its already-written rows their position at the next flush. */
+  positionLater(txn: SourceTransaction): void {
+    if (txn.unpositionedChangelog !== null || txn.unpositionedQuarantine) this.positionFills.push(txn);
+  }
+
+  /** Writes everything into the open Postgres transaction. */
+  async flush(batchSeq: number): Promise<void> {
+    const batches = [...this.mirror.values()];
+    this.mirror = new Map();
+    for (const batch of batches) await this.applyMirrorBatch(batch);
+    if (this.changelogTable !== null)
+      await this.changelog.flush(this.client, this.changelogTable, this.streamId);
+    await this.quarantine.flush(this.client, this.controlSchema, this.streamId, batchSeq);
+    for (const txn of this.positionFills) {
+      if (this.changelogTable !== null) {
+        await fillChangelogPosition(this.client, this.changelogTable, this.streamId, txn);
+      }
+      await fillQuarantinePosition(this.client, this.controlSchema, this.streamId, txn);
+    }
+    this.positionFills = [];
+    this.rows = 0;
+    this.bytes = 0;
+    this.txnRows = 0;
+    this.txnBytes = 0;
+  }
+
+  clear(): void {
+    this.mirror = new Map();
+    this.changelog.clear();
+    this.quarantine.clear();
+    this.positionFills = [];
+    this.rows = 0;
+    this.bytes = 0;
+    this.txnRows = 0;
+    this.txnBytes = 0;
+  }
+
+  private async applyMirrorBatch(batch: MirrorTableBatch): Promise<void> {
+    const shape = batch.shape;
+    let statements = this.statements.get(shape.signature);
+    if (statements === undefined) {
+      statements = {
+        upsert: upsertStatement(
+          shape.target,
+          shape.columns,
+          shape.keyColumns.map((c) => c.name),
+        ),
+        delete: deleteStatement(shape.target, shape.keyColumns),
+      };
+      this.statements.set(shape.signature, statements);
+    }
+    const deletes = batch.deleteColumns();
+    const upserts = batch.upsertColumns();
+    try {
+      if ((deletes[0]?.length ?? 0) > 0) {
+        await this.client.query({
+          name: statements.delete.name,
+          text: statements.delete.text,
+          values: deletes,
+        });
+      }
+      if ((upserts[0]?.length ?? 0) > 0) {
+        await this.client.query({
+          name: statements.upsert.name,
+          text: statements.upsert.text,
+          values: upserts,
+        });
+      }
+    } catch (err) {
+      const { upserts: u, deletes: d } = batch.counts();
+      const target = qualify(shape.target.schema, shape.target.table);
+      throw new SinkDatabaseError(`applying ${u} upserts and ${d} deletes to ${target}`, err);
+    }
+  }
+}
