@@ -39,6 +39,16 @@ const POSITION_PATTERNS = [
   /(?:invalid|malformed|parse|parsing).*(?:gtid|position|vgtid)/i,
   /(?:gtid|position|vgtid).*(?:invalid|malformed)/i,
 ];
+// Certificate and handshake failures surface as UNAVAILABLE but never heal by retrying.
+const TLS_PATTERNS = [
+  /certificate/i,
+  /self[- ]signed/i,
+  /unable to (?:verify|get local issuer)/i,
+  /SSL routines/i,
+  /wrong version number/i,
+  /Hostname\/IP does not match/i,
+  /ERR_TLS_/,
+];
 const SCHEMA_PATTERNS = [/column .* not found/i, /unknown column/i, /table .* not found/i];
 // Transport-level breakage that vtgate reports as INTERNAL or UNKNOWN although it is transient.
 const TRANSIENT_PATTERNS = [
@@ -81,6 +91,13 @@ export function classifyVStreamError(err: unknown, address: string): VStreamErro
       false,
       `${at} cannot stream from the stored position: ${detail}. The position is kept; to start over with a ` +
         `fresh snapshot, resume the stream with --resnapshot.`,
+    );
+  }
+  if (err.code === status.UNAVAILABLE && matches(TLS_PATTERNS, detail)) {
+    return make(
+      'tls',
+      false,
+      `TLS to vtgate ${address} failed: ${detail}. Check source.vtgate.tls (CA file, client certificate, serverName).`,
     );
   }
   switch (err.code) {

@@ -37,6 +37,12 @@ describe('classifyVStreamError', () => {
     [status.RESOURCE_EXHAUSTED, 'Received message larger than max (5242880 vs. 4194304)', 'too-large', false],
     [status.FAILED_PRECONDITION, 'column name not found in table orders', 'schema', false],
     [status.UNKNOWN, 'Cannot replicate because the source purged required binary logs', 'position', false],
+    [
+      status.UNAVAILABLE,
+      'No connection established. Last error: Error: certificate has expired',
+      'tls',
+      false,
+    ],
     [status.INVALID_ARGUMENT, 'error parsing gtid MySQL56/zz:1-2', 'position', false],
   ])('code %s "%s" → %s (retryable %s)', (code, details, kind, retryable) => {
     const error = classifyVStreamError(grpcError(code, details), 'vtgate:15991');

@@ -1,5 +1,4 @@
 // Pins static auth (username/password call metadata) and TLS / mutual TLS on the test vtgate.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +6,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VEventType, VtrpcCode } from '../../../src/vstream/proto.js';
+import { makeTestCertificates } from '../../support/certs.js';
 import { CUSTOMER, request, stream, vtgate } from './helpers.js';
 
 const keyspaces = [{ name: 'ks', tables: [CUSTOMER] }];
@@ -42,40 +42,7 @@ describe('static auth', () => {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vtgate-tls-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function makeCerts() {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  run('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=test-ca');
-  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  for (const name of ['server', 'client']) {
-    run('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-    );
-  }
-  const read = (f: string) => fs.readFileSync(path.join(dir, f));
-  return {
-    ca: read('ca.crt'),
-    serverCert: read('server.crt'),
-    serverKey: read('server.key'),
-    clientCert: read('client.crt'),
-    clientKey: read('client.key'),
-  };
-}
+const makeCerts = () => makeTestCertificates(dir);
 
 // The certificates name "localhost"; overriding the target name also keeps Node from sending an IP as SNI.
 const channelOptions = {
@@ -83,7 +50,6 @@ const channelOptions = {
   'grpc.default_authority': 'localhost',
 };
 
-// openssl (Debian's openssl package, present on every machine of this kind) makes the test certificates.
 describe('TLS', () => {
   it('serves TLS, and with a CA requires a client certificate', async () => {
     const c = makeCerts();
