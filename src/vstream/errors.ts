@@ -9,9 +9,10 @@ import { status, type ServiceError } from '@grpc/grpc-js';
  * - `schema`: a filter or column list no longer matches the source schema.
  * - `too-large`: a message exceeded the receive limit; raise `maxReceiveMessageBytes`.
  * - `protocol`: the server said something we cannot follow (wrong server, unimplemented).
+ * - `tls`: the TLS handshake failed (unknown CA, expired or missing certificate, wrong name); fix certificates.
  */
 export type VStreamErrorKind =
-  'unavailable' | 'auth' | 'request' | 'position' | 'schema' | 'too-large' | 'protocol';
+  'unavailable' | 'auth' | 'request' | 'position' | 'schema' | 'too-large' | 'protocol' | 'tls';
 
 export class VStreamError extends Error {
   override readonly name = 'VStreamError';
