@@ -9,6 +9,8 @@ export interface ActivityDeps {
   resolveSecret: SecretResolver;
   logger: Logger;
   metrics: StreamMetrics;
+  /** Aborted when the worker starts shutting down (see StreamActivityDeps.workerShutdown). */
+  workerShutdown?: AbortSignal;
 }
 
 /**

@@ -9,7 +9,7 @@ export interface RunStreamInput {
 }
 
 /** Why a run ended without an error. */
-export type RunEndReason = 'run-time-elapsed' | 'cancelled' | 'source-ended' | 'reshard';
+export type RunEndReason = 'run-time-elapsed' | 'cancelled' | 'source-ended' | 'worker-shutdown' | 'reshard';
 
 export interface RunStreamResult {
   reason: RunEndReason;

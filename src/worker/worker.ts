@@ -10,12 +10,22 @@ import { createSecretResolver } from './secrets.js';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /**
- * Runs a worker until it is asked to stop (SIGINT/SIGTERM via the Temporal runtime, or `signal`).
- * On shutdown, running activities get WORKER_SHUTDOWN_GRACE_SECONDS to commit and return their position.
+ * Runs a worker until it is asked to stop: SIGINT/SIGTERM or `signal`. On shutdown, stream activities commit at
+ * the next source-transaction boundary and return at once (their workflows reschedule them on another worker);
+ * WORKER_SHUTDOWN_GRACE_SECONDS bounds how long that may take before the SDK cancels them.
  */
 export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<void> {
   const logger = createLogger(env.LOG_LEVEL);
-  Runtime.install({ logger: new TemporalPinoLogger(logger) });
+  // We handle the signals ourselves so the activities hear about the shutdown before the grace time runs out.
+  Runtime.install({ logger: new TemporalPinoLogger(logger), shutdownSignals: [] });
+  const shutdown = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    logger.info({ signal: name }, 'shutting down: stream activities commit and return');
+    shutdown.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  signal?.addEventListener('abort', () => shutdown.abort(), { once: true });
   const metrics = new StreamMetrics();
   const metricsServer =
     env.METRICS_PORT === 'off' ? undefined : await metrics.serve(env.METRICS_PORT, env.METRICS_HOST);
@@ -27,13 +37,19 @@ export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<v
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       workflowsPath,
-      activities: createActivities({ resolveSecret: createSecretResolver(), logger, metrics }),
+      activities: createActivities({
+        resolveSecret: createSecretResolver(),
+        logger,
+        metrics,
+        workerShutdown: shutdown.signal,
+      }),
       shutdownGraceTime: `${env.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
       // Cancellation (pause, stop) reaches an activity only with a heartbeat response; the SDK's default
       // throttle (0.8 × heartbeat timeout) would make a pause take up to ~24 s.
       maxHeartbeatThrottleInterval: '2s',
     });
-    signal?.addEventListener('abort', () => worker.shutdown(), { once: true });
+    if (shutdown.signal.aborted) worker.shutdown();
+    else shutdown.signal.addEventListener('abort', () => worker.shutdown(), { once: true });
     logger.info(
       {
         address: env.TEMPORAL_ADDRESS,
@@ -45,6 +61,8 @@ export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<v
     await worker.run();
     logger.info('worker stopped');
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await connection.close();
     await metricsServer?.close();
   }
