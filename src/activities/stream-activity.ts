@@ -36,6 +36,8 @@ export interface StreamActivityDeps {
   resolveSecret: SecretResolver;
   logger: Logger;
   metrics: StreamMetrics;
+  /** Aborted when the worker starts shutting down: runs commit at the next boundary and return at once. */
+  workerShutdown?: AbortSignal;
 }
 
 /**
@@ -170,10 +172,12 @@ async function consume(
 
   try {
     for (;;) {
-      const stopping = cancelled.aborted || Date.now() >= deadline;
+      const shuttingDown = deps.workerShutdown?.aborted ?? false;
+      const stopping = cancelled.aborted || shuttingDown || Date.now() >= deadline;
       if (stopping && !sink.insideTransaction()) {
         if (sink.hasUncommitted()) await commit();
-        return cancelled.aborted ? 'cancelled' : 'run-time-elapsed';
+        if (cancelled.aborted) return 'cancelled';
+        return shuttingDown ? 'worker-shutdown' : 'run-time-elapsed';
       }
       const waitMs =
         batchStartedAt === undefined
