@@ -1,3 +1,4 @@
+import type { StreamItem } from '../vstream/events.js';
 import type { ProgressReport, StreamStatus, TableCounters } from '../workflows/definitions.js';
 import type { VgtidJsonValue } from '../workflows/definitions.js';
 
@@ -60,6 +61,30 @@ export class ProgressTracker {
       }
     }
     this.dirty = true;
+  }
+
+  /**
+   * Follows the copy phase for `status`: rows copied per table (as they are applied), tables done once no shard's
+   * position lists them as in progress, and the end at the final COPY_COMPLETED.
+   */
+  observe(item: StreamItem): void {
+    if (item.kind === 'rows' && item.copy) {
+      const table = `${item.schema.keyspace}.${item.schema.table}`;
+      this.copy ??= { inProgress: true, tablesDone: [], rowsCopied: {} };
+      this.copy.rowsCopied[table] = (this.copy.rowsCopied[table] ?? 0) + item.changes.length;
+      this.dirty = true;
+    } else if (item.kind === 'commit' && this.copy?.inProgress) {
+      const copying = new Set(
+        item.vgtid.shards().flatMap((s) => s.tablePKs.map((t) => `${s.keyspace}.${t.tableName}`)),
+      );
+      this.copy.tablesDone = Object.keys(this.copy.rowsCopied)
+        .filter((t) => !copying.has(t))
+        .sort();
+    } else if (item.kind === 'copyCompleted' && item.keyspace === null && this.copy) {
+      this.copy.inProgress = false;
+      this.copy.tablesDone = Object.keys(this.copy.rowsCopied).sort();
+      this.dirty = true;
+    }
   }
 
   /** Nothing is pending and the source is quiet (a heartbeat arrived): we are caught up. */

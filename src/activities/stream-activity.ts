@@ -210,6 +210,7 @@ async function consume(
       }
       const item = next.value;
       await sink.write(item);
+      progress.observe(item);
       if (item.kind === 'heartbeat' && !sink.hasUncommitted() && !sink.insideTransaction())
         progress.caughtUp();
       if (item.kind === 'copyCompleted' && item.keyspace === null) log.info('copy phase completed');
@@ -217,6 +218,9 @@ async function consume(
         batchStartedAt ??= Date.now();
         if (sink.shouldCommit() || Date.now() >= deadline || cancelled.aborted) await commit();
       }
+      // A report held back by the interval goes out once it is due, also when only heartbeats arrive.
+      const due = progress.take();
+      if (due) await reportProgress(due);
     }
   } finally {
     clearInterval(heartbeatTimer);
