@@ -30,7 +30,11 @@ export function createSinkOpener(resolveSecret: SecretResolver): OpenSink {
     });
     return {
       checkpoint: checkpoint.vgtid
-        ? { vgtid: checkpoint.vgtid.toJSON(), batchSeq: checkpoint.batchSeq }
+        ? {
+            vgtid: checkpoint.vgtid.toJSON(),
+            batchSeq: checkpoint.batchSeq,
+            committedAt: checkpoint.updatedAt.toISOString(),
+          }
         : null,
       write: (item) => sink.write(item),
       hasUncommitted: () => sink.hasUncommitted(),

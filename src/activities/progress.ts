@@ -30,10 +30,14 @@ export class ProgressTracker {
   constructor(
     private readonly intervalMs: number,
     private readonly attempt: number,
-    initial: { vgtid: VgtidJsonValue; batchSeq: number } | null,
+    initial: { vgtid: VgtidJsonValue; batchSeq: number; committedAt: string } | null,
     private readonly now: () => number = Date.now,
   ) {
-    if (initial) this.latest = { ...initial, rows: {}, sourceTimestamp: 0 };
+    if (initial) {
+      this.latest = { vgtid: initial.vgtid, batchSeq: initial.batchSeq, rows: {}, sourceTimestamp: 0 };
+      // A run that has not committed yet reports the checkpoint's own commit time, never "now".
+      this.lastCommitAt = initial.committedAt;
+    }
   }
 
   /** Replication lag at the last commit (0 once caught up), or null before the first timed commit. */

@@ -67,7 +67,7 @@ export function startPosition(
     if (known.batchSeq > checkpoint.batchSeq) {
       throw new PositionError(
         `the sink's checkpoint (batch ${checkpoint.batchSeq}) is older than the position this stream already ` +
-          `reached (batch ${known.batchSeq}): the target database was restored or replaced. Resnapshot the stream.`,
+          `reached (batch ${known.batchSeq}): the target database was restored or replaced. Start the stream over with a fresh snapshot.`,
       );
     }
     const vgtid = Vgtid.fromJSON(checkpoint.vgtid);
@@ -77,7 +77,7 @@ export function startPosition(
   if (known.vgtid !== null) {
     throw new PositionError(
       'the sink has no checkpoint for this stream although it committed batches before: the control schema was ' +
-        'dropped or another database is configured. Resnapshot the stream.',
+        'dropped or another database is configured. Start the stream over with a fresh snapshot.',
     );
   }
   if (config.snapshot.mode === 'never') {

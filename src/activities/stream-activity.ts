@@ -16,7 +16,7 @@ import type { RunEndReason, RunStreamInput, RunStreamResult } from './types.js';
 /** What the activity needs from the Postgres sink (src/sink). */
 export interface ChangeSink {
   /** The committed position at claim time, or null for a new stream. */
-  readonly checkpoint: { vgtid: ProgressReport['vgtid']; batchSeq: number } | null;
+  readonly checkpoint: { vgtid: ProgressReport['vgtid']; batchSeq: number; committedAt: string } | null;
   write(item: StreamItem): Promise<void>;
   /** True at a source-transaction boundary with applied-but-uncommitted work. */
   hasUncommitted(): boolean;

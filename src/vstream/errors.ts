@@ -90,8 +90,9 @@ export function classifyVStreamError(err: unknown, address: string): VStreamErro
     return make(
       'position',
       false,
-      `${at} cannot stream from the stored position: ${detail}. The position is kept; to start over with a ` +
-        `fresh snapshot, resume the stream with --resnapshot.`,
+      `${at} cannot stream from the stored position: ${detail}. The position is kept. Recovering needs a ` +
+        `fresh snapshot: stop the stream, delete its checkpoint row (control schema, table checkpoints) and ` +
+        `start it again with snapshot.mode initial.`,
     );
   }
   if (err.code === status.UNAVAILABLE && matches(TLS_PATTERNS, detail)) {

@@ -8,6 +8,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -160,6 +161,7 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
   });
 
   refreshDetails();
+  let quickEnds = 0;
   for (;;) {
     if (paused && !stopRequested) {
       status.state = 'paused';
@@ -174,6 +176,7 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
     status.activity.startedAt = new Date().toISOString();
     refreshDetails();
     activityRunning = true;
+    const runStartedAt = Date.now();
     let result: RunStreamResult | undefined;
     try {
       result = await CancellationScope.cancellable(async () => {
@@ -203,7 +206,17 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
       activityScope = undefined;
     }
     if (result?.final) applyProgress(result.final);
-    if (result?.reason === 'source-ended') log.info('VStream ended; reconnecting');
+    if (result?.reason === 'source-ended' && patched('backoff-after-source-end')) {
+      // vtgate ended the call cleanly. Reconnect at once after a long run; after runs that ended quickly, back
+      // off like a retry, so that a vtgate ending every call at once cannot make us spin.
+      quickEnds = Date.now() - runStartedAt < 60_000 ? quickEnds + 1 : 0;
+      const delayMs = Math.min(
+        config.run.retryMaxSeconds * 1000,
+        config.run.retryInitialSeconds * 1000 * 2 ** Math.max(0, quickEnds - 1),
+      );
+      log.info('VStream ended; reconnecting', { quickEnds, delayMs: quickEnds > 0 ? delayMs : 0 });
+      if (quickEnds > 0) await condition(() => paused || stopRequested, delayMs);
+    }
   }
 
   status.state = stopRequested ? 'stopped' : status.state;
