@@ -27,10 +27,22 @@ export function isRetryable(err: unknown): boolean {
   return typeof flag === 'boolean' ? flag : true;
 }
 
-/** Fatal errors become non-retryable failures of type FatalStreamError: the workflow pauses on them. */
-export function toActivityError(err: unknown): unknown {
-  if (isRetryable(err)) return err;
+/**
+ * Fatal errors become non-retryable failures of type FatalStreamError: the workflow pauses on them. Retryable
+ * ones keep their message and are retried after `retryDelayMs`.
+ */
+export function toActivityError(err: unknown, retryDelayMs: number): ApplicationFailure {
   const message = err instanceof Error ? err.message : String(err);
+  if (isRetryable(err)) {
+    return ApplicationFailure.create({
+      message,
+      type: err instanceof Error ? err.name : 'Error',
+      nonRetryable: false,
+      nextRetryDelay: retryDelayMs,
+      details: [{ kind: failureKind(err) }],
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
   return ApplicationFailure.create({
     message,
     type: FATAL_STREAM_ERROR,

@@ -88,10 +88,23 @@ export async function runStream(input: RunStreamInput, deps: StreamActivityDeps)
         })
         .catch(() => undefined);
     }
-    throw toActivityError(err);
+    throw toActivityError(err, retryDelayMs(input, attempt));
   } finally {
     await sink?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Capped exponential backoff with ±20 % jitter for the next attempt (Temporal's own retry delays have no jitter,
+ * and many streams failing together, e.g. when vtgate restarts, should not reconnect in lockstep).
+ */
+function retryDelayMs(input: RunStreamInput, attempt: number): number {
+  const run =
+    (input.config as { run?: { retryInitialSeconds?: number; retryMaxSeconds?: number } }).run ?? {};
+  const initialMs = (run.retryInitialSeconds ?? 1) * 1000;
+  const maxMs = (run.retryMaxSeconds ?? 60) * 1000;
+  const base = Math.min(maxMs, initialMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  return Math.round(base * (0.8 + 0.4 * Math.random()));
 }
 
 function streamIdOf(input: RunStreamInput): string {
