@@ -45,8 +45,12 @@ export class ChangelogBuffer {
     const rows = this.rows;
     if (rows.length === 0) return 0;
     this.rows = [];
+    // Rows of transactions not committed yet are written without a position, even if the commit arrives while
+    // the COPY is still streaming (it may run in the background): fillChangelogPosition sets it later.
+    const unpositioned = new Set<SourceTransaction>();
     for (const row of rows) {
       if (row.txn.committed) continue;
+      unpositioned.add(row.txn);
       const range = row.txn.unpositionedChangelog;
       row.txn.unpositionedChangelog = { first: range?.first ?? row.seq, last: row.seq };
     }
@@ -56,13 +60,17 @@ export class ChangelogBuffer {
           'after, commit_ts, source_gtid) FROM STDIN',
       ),
     );
-    await pipeline(Readable.from(copyLines(rows, streamId)), copy);
+    await pipeline(Readable.from(copyLines(rows, streamId, unpositioned)), copy);
     return rows.length;
   }
 }
 
 /** The COPY data in pieces of a few hundred rows, so no single huge string is built. */
-function* copyLines(rows: readonly ChangelogRow[], streamId: string): Generator<string> {
+function* copyLines(
+  rows: readonly ChangelogRow[],
+  streamId: string,
+  unpositioned: ReadonlySet<SourceTransaction>,
+): Generator<string> {
   let piece = '';
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
@@ -79,7 +87,7 @@ function* copyLines(rows: readonly ChangelogRow[], streamId: string): Generator<
       row.before,
       row.after,
       row.txn.commitTs?.toISOString() ?? null,
-      row.txn.gtid,
+      unpositioned.has(row.txn) ? null : row.txn.gtid,
     ]);
     if (i % 256 === 255) {
       yield piece;

@@ -322,6 +322,7 @@ export class PostgresSink {
     let advanced: { batchSeq: number; updatedAt: Date };
     try {
       await this.flush();
+      await this.writes.drain();
       await this.ensureTransaction();
       advanced = await advanceCheckpoint(
         this.client,
@@ -385,6 +386,7 @@ export class PostgresSink {
     if (this.connectionError !== undefined) {
       throw new SinkDatabaseError('the Postgres connection was lost', this.connectionError);
     }
+    await this.writes.settle();
     if (this.inPgTransaction) {
       try {
         await this.client.query('ROLLBACK');
@@ -402,6 +404,7 @@ export class PostgresSink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.writes.settle();
     let broken = this.connectionError !== undefined;
     if (this.inPgTransaction && !broken) {
       try {
@@ -757,7 +760,10 @@ export class PostgresSink {
     );
   }
 
-  /** Writes every buffer into the open Postgres transaction (opening it if needed). */
+  /**
+   * Writes every buffer into the open Postgres transaction (opening it if needed); the changelog COPY may still
+   * be running when this returns (see WriteBuffer.flush).
+   */
   private async flush(): Promise<void> {
     if (this.writes.isEmpty) return;
     await this.ensureTransaction();
@@ -801,7 +807,10 @@ export class PostgresSink {
 
   /** Records the failure, abandons the Postgres transaction and all buffers; returns the error to throw. */
   private async fail(err: unknown, context: string): Promise<SinkError> {
-    const error = asSinkError(err, context);
+    // A changelog COPY still in flight failed first if it failed: later statements only report the aborted
+    // transaction.
+    const first = await this.writes.settle();
+    const error = asSinkError(first ?? err, context);
     this.failure = error;
     if (this.inPgTransaction && this.connectionError === undefined) {
       await this.client.query('ROLLBACK').catch(() => undefined);

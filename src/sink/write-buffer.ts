@@ -9,6 +9,13 @@ import { QuarantineBuffer, fillQuarantinePosition } from './quarantine.js';
 import type { SourceTransaction } from './source-transaction.js';
 import type { TableShape } from './table-shape.js';
 
+interface InFlight {
+  /** Settles (never rejects) when the COPY has ended. */
+  done: Promise<void> | undefined;
+  failed: boolean;
+  error: unknown;
+}
+
 /**
  * Everything the sink has accepted but not yet written to Postgres, and the code that writes it: one DELETE and
  * one upsert per mirror table, one COPY into the changelog, the quarantine rows, then the positions of large
@@ -20,6 +27,7 @@ export class WriteBuffer {
   private mirror = new Map<string, MirrorTableBatch>();
   private positionFills: SourceTransaction[] = [];
   private readonly statements = new Map<string, { upsert: BulkStatement; delete: BulkStatement }>();
+  private inFlight: InFlight | undefined;
 
   /** Row changes and wire bytes buffered in total, and for the open source transaction. */
   rows = 0;
@@ -76,14 +84,18 @@ export class WriteBuffer {
     if (txn.unpositionedChangelog !== null || txn.unpositionedQuarantine) this.positionFills.push(txn);
   }
 
-  /** Writes everything into the open Postgres transaction. */
+  /**
+   * Writes everything into the open Postgres transaction. The changelog COPY is started last and left running:
+   * the caller goes on encoding the next chunk while Postgres ingests this one. At most one COPY is in flight
+   * (the next flush waits for it first), and `drain()` must be awaited before the transaction commits.
+   */
   async flush(batchSeq: number): Promise<void> {
+    await this.drain();
     const batches = [...this.mirror.values()];
     this.mirror = new Map();
     for (const batch of batches) await this.applyMirrorBatch(batch);
-    if (this.changelogTable !== null)
-      await this.changelog.flush(this.client, this.changelogTable, this.streamId);
     await this.quarantine.flush(this.client, this.controlSchema, this.streamId, batchSeq);
+    // Positions of rows written by earlier flushes (already complete); this flush's rows are not among them.
     for (const txn of this.positionFills) {
       if (this.changelogTable !== null) {
         await fillChangelogPosition(this.client, this.changelogTable, this.streamId, txn);
@@ -91,13 +103,49 @@ export class WriteBuffer {
       await fillQuarantinePosition(this.client, this.controlSchema, this.streamId, txn);
     }
     this.positionFills = [];
+    if (this.changelogTable !== null && this.changelog.size > 0) {
+      // Node-postgres runs queries in submission order, so anything sent later runs after this COPY.
+      const copy = this.changelog.flush(this.client, this.changelogTable, this.streamId);
+      const inFlight: InFlight = { done: undefined, failed: false, error: undefined };
+      inFlight.done = copy.then(
+        () => undefined,
+        (err: unknown) => {
+          inFlight.failed = true;
+          inFlight.error = err;
+        },
+      );
+      this.inFlight = inFlight;
+    }
     this.rows = 0;
     this.bytes = 0;
     this.txnRows = 0;
     this.txnBytes = 0;
   }
 
+  /** Waits for the changelog COPY still in flight, if any; throws its error. */
+  async drain(): Promise<void> {
+    const inFlight = this.inFlight;
+    if (inFlight === undefined) return;
+    await inFlight.done;
+    this.inFlight = undefined;
+    if (inFlight.failed) throw inFlight.error;
+  }
+
+  /**
+   * Waits for the changelog COPY still in flight, if any, before the transaction is abandoned; returns its error
+   * (the first failure in the transaction, which later statements only echo), or undefined.
+   */
+  async settle(): Promise<unknown> {
+    const inFlight = this.inFlight;
+    if (inFlight === undefined) return undefined;
+    await inFlight.done;
+    this.inFlight = undefined;
+    return inFlight.failed ? (inFlight.error ?? new Error('changelog COPY failed')) : undefined;
+  }
+
+  /** Drops everything buffered; call `settle()` first if a flush may still be in flight. */
   clear(): void {
+    this.inFlight = undefined;
     this.mirror = new Map();
     this.changelog.clear();
     this.quarantine.clear();

@@ -211,17 +211,20 @@ export class EventAssembler {
     }
     this.ensureBegun(event, out);
     const copy = int64ToNumber(event.timestamp) === 0;
+    const decoder = cached.decoder;
     const changes: RowChange[] = [];
     let bytes = 0;
     for (const change of rowEvent.rowChanges) {
-      const op: RowOp = change.before && change.after ? 'update' : change.after ? 'insert' : 'delete';
-      bytes += rowBytes(change.before) + rowBytes(change.after);
+      const { before, after } = change;
+      const op: RowOp = before && after ? 'update' : after ? 'insert' : 'delete';
+      if (before) bytes += rowBytes(before);
+      if (after) bytes += rowBytes(after);
       try {
-        cached.decoder.assertCompleteImage(change);
+        decoder.assertCompleteImage(change);
         changes.push({
           op,
-          before: change.before ? cached.decoder.decode(change.before) : null,
-          after: change.after ? cached.decoder.decode(change.after) : null,
+          before: before ? decoder.decode(before) : null,
+          after: after ? decoder.decode(after) : null,
         });
       } catch (err) {
         if (!(err instanceof RowDecodeError)) throw err;
@@ -235,7 +238,7 @@ export class EventAssembler {
             { cause: err },
           );
         }
-        out.push(undecodable(cached.schema, op, err, change.before, change.after));
+        out.push(undecodable(cached.schema, op, err, before, after));
       }
     }
     if (changes.length > 0 || rowEvent.rowChanges.length === 0) {
@@ -328,8 +331,8 @@ function primaryKeyColumns(field: FieldEvent): number[] {
   return key;
 }
 
-function rowBytes(row: Row | null): number {
-  return row ? row.values.length + row.lengths.length : 0;
+function rowBytes(row: Row): number {
+  return row.values.length + row.lengths.length;
 }
 
 function isAfterOnly(rowEvent: RowEvent): boolean {

@@ -120,14 +120,15 @@ export function enumFromText(
     if (!/^[\x00-\x7f]*$/.test(label)) continue;
     (byLength[label.length] ??= []).push({ bytes: Buffer.from(label, 'latin1'), label });
   }
+  // Indexed loops, not for...of: this runs per cell and stays small enough to inline.
   return (buf, start, end) => {
     const candidates = byLength[end - start];
     if (candidates !== undefined) {
-      for (const candidate of candidates) {
-        const bytes = candidate.bytes;
+      for (let c = 0; c < candidates.length; c++) {
+        const { bytes, label } = candidates[c]!;
         let i = 0;
         while (i < bytes.length && bytes[i] === buf[start + i]) i++;
-        if (i === bytes.length) return candidate.label;
+        if (i === bytes.length) return label;
       }
     }
     return decodeText(buf, start, end);

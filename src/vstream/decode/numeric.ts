@@ -3,6 +3,10 @@ import { latin1String } from './latin1.js';
 
 // Numeric cells are ASCII text. They are parsed straight from the bytes: no TextDecoder, and no string at all
 // for integers that fit a double exactly.
+//
+// The parsers run once per cell, inside the row decoder's loop. Their common case is kept to a few hundred
+// bytes of bytecode, with error messages built in helpers and rare cases in separate functions, because V8
+// only inlines small functions and only up to a budget per caller: that inlining is worth a lot per row.
 
 const MINUS = 0x2d;
 const PLUS = 0x2b;
@@ -20,32 +24,65 @@ export function parseBoundedInt(buf: Buffer, start: number, end: number, min: nu
   let i = start;
   const negative = i < end && buf[i] === MINUS;
   if (negative) i++;
-  if (i === end) throw invalidValue('not an integer');
+  if (i === end) throw notAnInteger();
   let value = 0;
   for (; i < end; i++) {
     const digit = buf[i]! - ZERO;
-    if (digit < 0 || digit > 9) throw invalidValue('not an integer');
+    if (digit >>> 0 > 9) throw notAnInteger();
     value = value * 10 + digit;
   }
   // 0 - value turns "-0" into +0.
   if (negative) value = 0 - value;
-  if (value < min || value > max) throw invalidValue(`integer out of range ${min}..${max}`);
+  if (value < min || value > max) throw outOfRange(min, max);
   return value;
+}
+
+function notAnInteger(): Error {
+  return invalidValue('not an integer');
+}
+
+function outOfRange(min: number, max: number): Error {
+  return invalidValue(`integer out of range ${min}..${max}`);
 }
 
 /** A BIGINT (signed) or BIGINT UNSIGNED cell as an exact bigint. */
 export function parseInt64(buf: Buffer, start: number, end: number, unsigned: boolean): bigint {
+  return isSmallInt64(buf, start, end)
+    ? parseSmallInt64(buf, start, end)
+    : parseWideInt64(buf, start, end, unsigned);
+}
+
+/**
+ * Whether {@link parseSmallInt64} can take the cell: 1 to 9 characters, the first not a sign. The row decoder
+ * tests this itself so that only these two small functions need inlining into its loop.
+ */
+export function isSmallInt64(buf: Buffer, start: number, end: number): boolean {
+  return end > start && end - start <= CHUNK_DIGITS && buf[start] !== MINUS;
+}
+
+/** {@link parseInt64} of a cell {@link isSmallInt64} accepts: a small integer, which BigInt() takes cheaply. */
+export function parseSmallInt64(buf: Buffer, start: number, end: number): bigint {
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = buf[i]! - ZERO;
+    if (digit >>> 0 > 9) throw notAnInteger();
+    value = value * 10 + digit;
+  }
+  return BigInt(value | 0);
+}
+
+/** {@link parseInt64} of a cell {@link isSmallInt64} refuses (a sign, more than 9 digits, or none). */
+export function parseWideInt64(buf: Buffer, start: number, end: number, unsigned: boolean): bigint {
   let i = start;
   const negative = i < end && buf[i] === MINUS;
   if (negative) {
     if (unsigned) throw invalidValue('negative value in an unsigned column');
     i++;
   }
-  if (i === end) throw invalidValue('not an integer');
-  // Up to 9 digits the value is a small integer, which BigInt() takes cheaply.
+  if (i === end) throw notAnInteger();
   if (end - i <= CHUNK_DIGITS) {
     const value = chunkValue(buf, i, end);
-    return BigInt(negative ? 0 - value : value);
+    return BigInt(negative ? 0 - (value | 0) : value | 0);
   }
   // Otherwise top * 10^18 + mid * 10^9 + low, from the last 9 digits, the 9 before them, and any others.
   const lowStart = end - CHUNK_DIGITS;
@@ -53,7 +90,7 @@ export function parseInt64(buf: Buffer, start: number, end: number, unsigned: bo
   let top = 0;
   for (; i < midStart; i++) {
     const digit = buf[i]! - ZERO;
-    if (digit < 0 || digit > 9) throw invalidValue('not an integer');
+    if (digit >>> 0 > 9) throw notAnInteger();
     top = top * 10 + digit;
   }
   const mid = chunkValue(buf, midStart, lowStart);
@@ -64,13 +101,21 @@ export function parseInt64(buf: Buffer, start: number, end: number, unsigned: bo
 /** Digits per chunk: 10^9 < 2^31, so a chunk's value is a small integer. */
 const CHUNK_DIGITS = 9;
 
-/** The value of at most {@link CHUNK_DIGITS} decimal digits at `buf[start, end)`. */
+/** The value of at most {@link CHUNK_DIGITS} decimal digits at `buf[start, end)`, two digits per step. */
 function chunkValue(buf: Buffer, start: number, end: number): number {
   let value = 0;
-  for (let i = start; i < end; i++) {
-    const digit = buf[i]! - ZERO;
-    if (digit < 0 || digit > 9) throw invalidValue('not an integer');
-    value = value * 10 + digit;
+  let i = start;
+  if ((end - start) & 1) {
+    value = buf[i]! - ZERO;
+    if (value >>> 0 > 9) throw notAnInteger();
+    i++;
+  }
+  for (; i < end; i += 2) {
+    const tens = buf[i]! - ZERO;
+    const ones = buf[i + 1]! - ZERO;
+    // `>>> 0` makes a negative difference (a byte below '0') huge, so one test per digit does.
+    if (tens >>> 0 > 9 || ones >>> 0 > 9) throw notAnInteger();
+    value = value * 100 + (tens * 10 + ones);
   }
   return value;
 }
@@ -78,6 +123,9 @@ function chunkValue(buf: Buffer, start: number, end: number): number {
 const TWO_16 = 0x1_0000;
 const TWO_31 = 0x8000_0000;
 const TWO_32 = 0x1_0000_0000;
+// Multiplying by these is exact (powers of two) and much cheaper than dividing.
+const INV_TWO_16 = 2 ** -16;
+const INV_TWO_32 = 2 ** -32;
 
 /**
  * `top * 10^18 + mid * 10^9 + low` (`mid`, `low` < 10^9) as an exact bigint, range-checked. Split into two
@@ -89,18 +137,20 @@ function wideInt64(top: number, mid: number, low: number, negative: boolean, uns
     // value = x * 10^9 + low with x < 2^35; x = xh * 2^16 + xl, p = xh * 10^9 < 2^49, p = ph * 2^16 + pl, so
     // value = ph * 2^32 + t with t = pl * 2^16 + xl * 10^9 + low < 2^47.
     const x = top * 1e9 + mid;
-    const xh = Math.floor(x / TWO_16);
+    const xh = Math.floor(x * INV_TWO_16);
     const p = xh * 1e9;
-    const ph = Math.floor(p / TWO_16);
+    const ph = Math.floor(p * INV_TWO_16);
     const t = (p - ph * TWO_16) * TWO_16 + (x - xh * TWO_16) * 1e9 + low;
-    const th = Math.floor(t / TWO_32);
+    const th = Math.floor(t * INV_TWO_32);
     const word0 = t - th * TWO_32;
     const word1 = ph + th;
     if (unsigned ? word1 < TWO_32 : word1 < TWO_31 || (negative && word1 === TWO_31 && word0 === 0)) {
       return int64FromWords(word1, word0, negative);
     }
   }
-  throw invalidValue(unsigned ? 'integer out of range for BIGINT UNSIGNED' : 'integer out of range for BIGINT');
+  throw invalidValue(
+    unsigned ? 'integer out of range for BIGINT UNSIGNED' : 'integer out of range for BIGINT',
+  );
 }
 
 /**
@@ -141,6 +191,46 @@ export function normalizeDecimal(
   scale: number,
   rowText?: string,
 ): string {
+  if (isCanonicalDecimal(buf, start, end, scale)) {
+    return rowText === undefined ? latin1String(buf, start, end) : rowText.slice(start, end);
+  }
+  return rebuildDecimal(buf, start, end, scale);
+}
+
+/**
+ * Whether the cell is a valid DECIMAL already in the canonical form, so that its text is its bytes: `[-]`, an
+ * integer part without leading zeros (or one `0`), optionally `.` and digits, at least `scale` of them, and
+ * not a negative zero. Anything else is for {@link rebuildDecimal}, which also rejects what is invalid.
+ */
+function isCanonicalDecimal(buf: Buffer, start: number, end: number, scale: number): boolean {
+  let i = start;
+  if (buf[i] === MINUS) i++;
+  const intStart = i;
+  let nonZero = 0;
+  for (; i < end; i++) {
+    const digit = buf[i]! - ZERO;
+    if (digit >>> 0 > 9) break;
+    nonZero |= digit;
+  }
+  const intDigits = i - intStart;
+  if (intDigits === 0 || (intDigits > 1 && buf[intStart] === ZERO)) return false;
+  let fracDigits = 0;
+  if (i < end) {
+    if (buf[i] !== DOT) return false;
+    const fracStart = ++i;
+    for (; i < end; i++) {
+      const digit = buf[i]! - ZERO;
+      if (digit >>> 0 > 9) return false;
+      nonZero |= digit;
+    }
+    fracDigits = i - fracStart;
+    if (fracDigits === 0) return false;
+  }
+  return fracDigits >= scale && (nonZero !== 0 || buf[start] !== MINUS);
+}
+
+/** {@link normalizeDecimal} of a cell that is not canonical already: checked, then rebuilt. */
+function rebuildDecimal(buf: Buffer, start: number, end: number, scale: number): string {
   let i = start;
   let negative = false;
   if (i < end && (buf[i] === MINUS || buf[i] === PLUS)) {
@@ -168,11 +258,8 @@ export function normalizeDecimal(
   for (let j = fracStart; j < fracEnd && fracIsZero; j++) fracIsZero = buf[j] === ZERO;
   const dropSign = buf[start] === PLUS || (negative && intIsZero && fracIsZero);
 
-  // Common case: the text is canonical already, so it is the bytes as they are.
   const intCanonical = intIsZero ? intEnd - intStart === 1 : firstSignificant === intStart;
-  if (!dropSign && intCanonical && fracEnd - fracStart >= scale) {
-    return rowText === undefined ? latin1String(buf, start, end) : rowText.slice(start, end);
-  }
+  if (!dropSign && intCanonical && fracEnd - fracStart >= scale) return latin1String(buf, start, end);
 
   const sign = negative && !dropSign ? '-' : '';
   const intText = intIsZero ? '0' : buf.toString('latin1', firstSignificant, intEnd);
@@ -211,50 +298,42 @@ export function parseFloatText(buf: Buffer, start: number, end: number): number 
  * (more digits, larger exponents, malformed text) is undefined and left to {@link parseFloatSlow}.
  */
 function parseShortFloat(buf: Buffer, start: number, end: number): number | undefined {
-  if (start === end) return undefined;
   let i = start;
-  const first = buf[i];
-  const negative = first === MINUS;
-  if (negative || first === PLUS) i++;
+  const negative = buf[i] === MINUS;
+  if (negative || buf[i] === PLUS) i++;
   let mantissa = 0;
-  let significant = 0;
   let digits = 0;
-  let exponent = 0;
-  let dot = false;
+  /** Digits before the point, once there was one. */
+  let point = -1;
   for (; i < end; i++) {
     const byte = buf[i]!;
     const digit = byte - ZERO;
-    if (digit >= 0 && digit <= 9) {
-      digits++;
-      if (mantissa !== 0 || digit !== 0) significant++;
+    if (digit >>> 0 <= 9) {
       mantissa = mantissa * 10 + digit;
-      if (dot) exponent--;
-    } else if (byte === DOT && !dot) {
-      dot = true;
+      digits++;
+    } else if (byte === DOT && point < 0) {
+      point = digits;
     } else break;
   }
-  if (digits === 0 || significant > SAFE_DIGITS) return undefined;
+  // At most 15 digits in all keeps the mantissa exact.
+  if (digits === 0 || digits > SAFE_DIGITS) return undefined;
+  let exponent = point < 0 ? 0 : point - digits;
   if (i < end) {
     if ((buf[i]! | 0x20) !== 0x65) return undefined;
-    i++;
-    const sign = i < end ? buf[i] : undefined;
+    const sign = buf[++i];
     if (sign === MINUS || sign === PLUS) i++;
     if (i >= end) return undefined;
     let written = 0;
     for (; i < end; i++) {
       const digit = buf[i]! - ZERO;
-      if (digit < 0 || digit > 9 || written > MAX_EXACT_POWER) return undefined;
+      if (digit >>> 0 > 9 || written > MAX_EXACT_POWER) return undefined;
       written = written * 10 + digit;
     }
     exponent += sign === MINUS ? -written : written;
   }
-  let magnitude: number;
-  if (mantissa === 0) magnitude = 0;
-  else if (exponent >= 0 && exponent <= MAX_EXACT_POWER)
-    magnitude = mantissa * EXACT_POWERS_OF_TEN[exponent]!;
-  else if (exponent < 0 && exponent >= -MAX_EXACT_POWER)
-    magnitude = mantissa / EXACT_POWERS_OF_TEN[-exponent]!;
-  else return undefined;
+  if (exponent > MAX_EXACT_POWER || exponent < -MAX_EXACT_POWER) return undefined;
+  const magnitude =
+    exponent >= 0 ? mantissa * EXACT_POWERS_OF_TEN[exponent]! : mantissa / EXACT_POWERS_OF_TEN[-exponent]!;
   return negative ? -magnitude : magnitude;
 }
 

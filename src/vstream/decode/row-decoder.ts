@@ -1,3 +1,6 @@
+// The global Buffer is an accessor (kept for a deprecation path in ES modules); the import is a plain binding,
+// which matters on the per-row path.
+import { Buffer } from 'node:buffer';
 import { CellKind, compileColumn } from './column-decoders.js';
 import type { ColumnPlan } from './column-decoders.js';
 import { CellValueError, RowDecodeError } from './errors.js';
@@ -6,7 +9,14 @@ import { assertCompleteRowImage } from './row-image.js';
 import type { RowChangeImageInfo } from './row-image.js';
 import { utf8Slice } from './latin1.js';
 import { longToNumber } from './long.js';
-import { normalizeDecimal, parseBoundedInt, parseFloatText, parseInt64 } from './numeric.js';
+import {
+  isSmallInt64,
+  normalizeDecimal,
+  parseBoundedInt,
+  parseFloatText,
+  parseSmallInt64,
+  parseWideInt64,
+} from './numeric.js';
 import { normalizeDate, normalizeDateTime } from './temporal.js';
 import type { ColumnField, DecodedValue, InvalidTextPolicy, RawRow, ZeroDatePolicy } from './types.js';
 
@@ -53,27 +63,16 @@ export class RowDecoder {
 
   /** The row's values in column order: `null` for SQL NULL, otherwise as documented in `types.ts`. */
   decode(row: RawRow): DecodedValue[] {
-    const { lengths } = row;
+    // Rare paths (errors, wrapping a plain Uint8Array) live in helpers: this function is kept small so that
+    // V8 inlines the cell parsers into it.
+    const lengths = row.lengths;
     const columns = this.columns;
     const count = columns.length;
-    if (lengths.length !== count) {
-      throw new RowDecodeError({
-        code: 'column_count_mismatch',
-        table: this.table,
-        reason: `row has ${lengths.length} cells but the FIELD event lists ${count} columns`,
-      });
-    }
-    const buf = asBuffer(row.values);
+    if (lengths.length !== count) throw this.countMismatch(lengths.length);
+    const bytes = row.values;
+    const buf = bytes.constructor === Buffer ? (bytes as Buffer) : asBuffer(bytes);
     const size = buf.length;
-    // An ASCII row is read as one string up front, so its text cells are slices of it: one native call per
-    // row instead of one per cell. Node's UTF-8 decoder turns each byte of an ASCII row into one character;
-    // any other byte either joins others into fewer characters or becomes U+FFFD, so a string as long as
-    // the row without U+FFFD proves the row ASCII. Other rows decode cell by cell.
-    let rowText: string | undefined;
-    if (this.useRowText && size <= ROW_TEXT_MAX_BYTES) {
-      const text = utf8Slice(buf, 0, size);
-      if (text.length === size && text.indexOf('\uFFFD') < 0) rowText = text;
-    }
+    const rowText = this.useRowText && size <= ROW_TEXT_MAX_BYTES ? asciiText(buf, size) : undefined;
     const values = new Array<DecodedValue>(count);
     let offset = 0;
     let column = 0;
@@ -86,35 +85,14 @@ export class RowDecoder {
           continue;
         }
         const end = offset + length;
-        if (!(length >= 0) || end > size) {
-          throw new CellValueError(
-            'row_length_mismatch',
-            `cell length ${length} does not fit the row's bytes`,
-          );
-        }
+        if (!(length >= 0) || end > size) throw cellLengthMismatch(length);
         const plan = columns[column]!;
         let value: DecodedValue;
+        // V8 inlines the calls here within a budget, taking the later ones in this switch first: the
+        // parsers that gain most come last, the catch-all first.
         switch (plan.kind) {
-          case CellKind.Int64:
-            value = parseInt64(buf, offset, end, false);
-            break;
-          case CellKind.Uint64:
-            value = parseInt64(buf, offset, end, true);
-            break;
-          case CellKind.BoundedInt:
-            value = parseBoundedInt(buf, offset, end, plan.min, plan.max);
-            break;
-          case CellKind.Float:
-            value = parseFloatText(buf, offset, end);
-            break;
-          case CellKind.Decimal:
-            value = normalizeDecimal(buf, offset, end, plan.param, rowText);
-            break;
-          case CellKind.Date:
-            value = normalizeDate(buf, offset, end, plan.zeroDate, rowText);
-            break;
-          case CellKind.DateTime:
-            value = normalizeDateTime(buf, offset, end, plan.param, plan.zeroDate, rowText);
+          default:
+            value = plan.decode(buf, offset, end);
             break;
           case CellKind.Json:
           case CellKind.AsciiText:
@@ -125,8 +103,28 @@ export class RowDecoder {
                 ? rowText.slice(offset, end)
                 : plan.decode(buf, offset, end);
             break;
-          default:
-            value = plan.decode(buf, offset, end);
+          case CellKind.BoundedInt:
+            value = parseBoundedInt(buf, offset, end, plan.min, plan.max);
+            break;
+          case CellKind.Date:
+            value = normalizeDate(buf, offset, end, plan.zeroDate, rowText);
+            break;
+          case CellKind.Decimal:
+            value = normalizeDecimal(buf, offset, end, plan.param, rowText);
+            break;
+          case CellKind.Int64:
+          case CellKind.Uint64:
+            // parseInt64, with its common case spelled out so that only that part is inlined here.
+            value = isSmallInt64(buf, offset, end)
+              ? parseSmallInt64(buf, offset, end)
+              : parseWideInt64(buf, offset, end, plan.kind === CellKind.Uint64);
+            break;
+          case CellKind.DateTime:
+            value = normalizeDateTime(buf, offset, end, plan.param, plan.zeroDate, rowText);
+            break;
+          case CellKind.Float:
+            value = parseFloatText(buf, offset, end);
+            break;
         }
         values[column] = value;
         offset = end;
@@ -134,14 +132,24 @@ export class RowDecoder {
     } catch (error) {
       throw this.columnError(error, column);
     }
-    if (offset !== size) {
-      throw new RowDecodeError({
-        code: 'row_length_mismatch',
-        table: this.table,
-        reason: `cell lengths cover ${offset} of the row's ${size} bytes`,
-      });
-    }
+    if (offset !== size) throw this.coverageMismatch(offset, size);
     return values;
+  }
+
+  private countMismatch(cells: number): RowDecodeError {
+    return new RowDecodeError({
+      code: 'column_count_mismatch',
+      table: this.table,
+      reason: `row has ${cells} cells but the FIELD event lists ${this.columns.length} columns`,
+    });
+  }
+
+  private coverageMismatch(covered: number, size: number): RowDecodeError {
+    return new RowDecodeError({
+      code: 'row_length_mismatch',
+      table: this.table,
+      reason: `cell lengths cover ${covered} of the row's ${size} bytes`,
+    });
   }
 
   /** {@link assertCompleteRowImage} for this table's columns. */
@@ -192,7 +200,22 @@ export function compileRowDecoder(fields: readonly ColumnField[], options: RowDe
   return new RowDecoder(fields, options);
 }
 
-/** protobufjs gives a Buffer under Node; wrap a plain Uint8Array without copying. */
+/** A Buffer over a plain Uint8Array's bytes, without copying (protobufjs itself gives Buffers under Node). */
 function asBuffer(values: Uint8Array): Buffer {
   return Buffer.isBuffer(values) ? values : Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/**
+ * The whole row as one string when it is ASCII, else undefined. Reading it up front lets text cells be slices
+ * of it: one native call per row instead of one per cell. Node's UTF-8 decoder turns each byte of an ASCII row
+ * into one character; any other byte either joins others into fewer characters or becomes U+FFFD, so a
+ * string as long as the row without U+FFFD proves the row ASCII.
+ */
+function asciiText(buf: Buffer, size: number): string | undefined {
+  const text = utf8Slice(buf, 0, size);
+  return text.length === size && text.indexOf('\uFFFD') < 0 ? text : undefined;
+}
+
+function cellLengthMismatch(length: number): CellValueError {
+  return new CellValueError('row_length_mismatch', `cell length ${length} does not fit the row's bytes`);
 }

@@ -81,7 +81,7 @@ export function normalizeDate(
   rowText?: string,
 ): string | null {
   if (end - start !== 10) throw invalidValue('not a YYYY-MM-DD date');
-  const real = readDate(buf, start);
+  const real = isRealDate(buf, start) || readDate(buf, start);
   const text = rowText === undefined ? latin1String(buf, start, end) : rowText.slice(start, end);
   return real ? text : applyZeroDatePolicy(text, policy);
 }
@@ -98,6 +98,50 @@ export function normalizeDateTime(
   policy: ZeroDatePolicy,
   rowText?: string,
 ): string | null {
+  if (isPlainDateTime(buf, start, end, fsp)) {
+    return rowText === undefined ? latin1String(buf, start, end) : rowText.slice(start, end);
+  }
+  return checkDateTime(buf, start, end, fsp, policy);
+}
+
+/**
+ * Whether the cell is a real date and time with exactly `fsp` (0..6) fraction digits, the common case, whose
+ * text is its bytes. Small enough for V8 to inline into the row loop; anything else is for
+ * {@link checkDateTime}, which also rejects what is invalid.
+ */
+function isPlainDateTime(buf: Buffer, start: number, end: number, fsp: number): boolean {
+  if (fsp < 0 || fsp > MAX_FSP || end - start !== (fsp === 0 ? 19 : 20 + fsp)) return false;
+  if (buf[start + 10] !== SPACE || buf[start + 13] !== COLON || buf[start + 16] !== COLON) return false;
+  if (fsp > 0 && (buf[start + 19] !== DOT || !allDigits(buf, start + 20, end))) return false;
+  const hour = twoDigits(buf, start + 11);
+  const minute = twoDigits(buf, start + 14);
+  const second = twoDigits(buf, start + 17);
+  // twoDigits gives -1 for a non-digit, which makes the OR negative.
+  return (
+    (hour | minute | second) >= 0 && hour <= 23 && minute <= 59 && second <= 59 && isRealDate(buf, start)
+  );
+}
+
+/** Whether `YYYY-MM-DD` at `start` is a real calendar date (no zero parts, no day past the month's end). */
+function isRealDate(buf: Buffer, start: number): boolean {
+  if (buf[start + 4] !== DASH || buf[start + 7] !== DASH) return false;
+  const century = twoDigits(buf, start);
+  const yearOfCentury = twoDigits(buf, start + 2);
+  const month = twoDigits(buf, start + 5);
+  const day = twoDigits(buf, start + 8);
+  if ((century | yearOfCentury | month | day) < 0) return false;
+  const year = century * 100 + yearOfCentury;
+  return year !== 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/** {@link normalizeDateTime} of a cell that is not plain: checked, then made canonical or refused. */
+function checkDateTime(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fsp: number,
+  policy: ZeroDatePolicy,
+): string | null {
   if (end - start < 19) throw invalidValue('not a YYYY-MM-DD hh:mm:ss value');
   const real = readDate(buf, start);
   if (buf[start + 10] !== SPACE || buf[start + 13] !== COLON || buf[start + 16] !== COLON) {
@@ -108,7 +152,7 @@ export function normalizeDateTime(
   const second = twoDigits(buf, start + 17);
   if (hour < 0 || minute < 0 || second < 0) throw invalidValue('not a YYYY-MM-DD hh:mm:ss value');
   if (hour > 23 || minute > 59 || second > 59) throw invalidValue('time of day out of range');
-  const text = withFraction(buf, start, start + 19, end, fsp, rowText);
+  const text = withFraction(buf, start, start + 19, end, fsp);
   return real ? text : applyZeroDatePolicy(text, policy);
 }
 
@@ -146,19 +190,10 @@ export function normalizeTime(buf: Buffer, start: number, end: number, fsp: numb
 }
 
 /** `buf[start, wholeEnd)` followed by the canonical fraction of `buf[wholeEnd, end)`. */
-function withFraction(
-  buf: Buffer,
-  start: number,
-  wholeEnd: number,
-  end: number,
-  fsp: number,
-  rowText: string | undefined,
-): string {
+function withFraction(buf: Buffer, start: number, wholeEnd: number, end: number, fsp: number): string {
   const sent = fractionDigits(buf, wholeEnd, end);
-  // Common case: the fraction is canonical already, so the text is the bytes as they are.
-  if (sent === canonicalDigits(fsp, sent)) {
-    return rowText === undefined ? latin1String(buf, start, end) : rowText.slice(start, end);
-  }
+  // Canonical already when it only missed the fast path (a zero or impossible date, an fsp outside 0..6).
+  if (sent === canonicalDigits(fsp, sent)) return latin1String(buf, start, end);
   return buf.toString('latin1', start, wholeEnd) + fractionText(buf, wholeEnd, end, fsp);
 }
 
