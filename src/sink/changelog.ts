@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyLine } from './copy-text.js';
+import { copyField } from './copy-text.js';
 import type { SourceTransaction } from './source-transaction.js';
 
 export type ChangelogOp = 'insert' | 'update' | 'delete' | 'truncate';
@@ -27,18 +27,52 @@ export interface ChangelogRow {
  * after a crash writes the same numbers again, never twice; (stream_id, seq) is the primary key as a last guard.
  */
 export class ChangelogBuffer {
-  private rows: ChangelogRow[] = [];
+  private rows: BufferedRow[] = [];
+  // Text of the last transaction's and table's fields, reused by the rows that follow (usually many).
+  private lastTxn: SourceTransaction | undefined;
+  private lastTxnFields = '';
+  private lastCommitTs = '';
+  private lastTable: string | undefined;
+  private lastTableField = '';
 
   get size(): number {
     return this.rows.length;
   }
 
+  /**
+   * Buffers a row as its COPY text at once (all but stream_id and source_gtid): one flat string per row is
+   * cheaper to keep until the flush than the row's pieces.
+   */
   push(row: ChangelogRow): void {
-    this.rows.push(row);
+    const txn = row.txn;
+    if (txn !== this.lastTxn) {
+      this.lastTxn = txn;
+      this.lastTxnFields = `${txn.seq}\t${copyField(txn.keyspace)}\t${copyField(txn.shard)}`;
+      this.lastCommitTs = copyField(txn.commitTs?.toISOString() ?? null);
+    }
+    if (row.table !== this.lastTable) {
+      this.lastTable = row.table;
+      this.lastTableField = copyField(row.table);
+    }
+    const line = [
+      row.seq,
+      this.lastTxnFields,
+      this.lastTableField,
+      copyField(row.op),
+      row.copy ? 't' : 'f',
+      copyField(row.primaryKey),
+      copyField(row.before),
+      copyField(row.after),
+      this.lastCommitTs,
+      '',
+    ].join('\t');
+    this.rows.push({ seq: row.seq, txn, line });
   }
 
   clear(): void {
     this.rows = [];
+    this.lastTxn = undefined;
+    this.lastTable = undefined;
   }
 
   async flush(client: pg.ClientBase, table: string, streamId: string): Promise<number> {
@@ -65,36 +99,36 @@ export class ChangelogBuffer {
   }
 }
 
+interface BufferedRow {
+  seq: number;
+  txn: SourceTransaction;
+  /** COPY text of the fields from seq to commit_ts, each followed by a tab. */
+  line: string;
+}
+
 /** The COPY data in pieces of a few hundred rows, so no single huge string is built. */
 function* copyLines(
-  rows: readonly ChangelogRow[],
+  rows: readonly BufferedRow[],
   streamId: string,
   unpositioned: ReadonlySet<SourceTransaction>,
 ): Generator<string> {
-  let piece = '';
+  const stream = `${copyField(streamId)}\t`;
+  let gtidTxn: SourceTransaction | undefined;
+  let gtid = '';
+  let parts: string[] = [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    piece += copyLine([
-      streamId,
-      String(row.seq),
-      String(row.txn.seq),
-      row.txn.keyspace,
-      row.txn.shard,
-      row.table,
-      row.op,
-      row.copy ? 't' : 'f',
-      row.primaryKey,
-      row.before,
-      row.after,
-      row.txn.commitTs?.toISOString() ?? null,
-      unpositioned.has(row.txn) ? null : row.txn.gtid,
-    ]);
+    if (row.txn !== gtidTxn) {
+      gtidTxn = row.txn;
+      gtid = copyField(unpositioned.has(row.txn) ? null : row.txn.gtid);
+    }
+    parts.push(stream, row.line, gtid, '\n');
     if (i % 256 === 255) {
-      yield piece;
-      piece = '';
+      yield parts.join('');
+      parts = [];
     }
   }
-  if (piece !== '') yield piece;
+  if (parts.length > 0) yield parts.join('');
 }
 
 /** Sets the position of a transaction's changelog rows written before its commit was seen. */

@@ -423,6 +423,9 @@ export class PostgresSink {
 
   private async onRows(item: RowsItem): Promise<void> {
     const txn = this.requireTransaction('rows');
+    // While a flush runs in the background, let the event loop feed it to Postgres between items (a caller
+    // writing items from memory would otherwise never yield, and Postgres would wait for the next flush).
+    if (this.writes.busy) await new Promise<void>((resolve) => setImmediate(resolve));
     const shape = await this.shapeFor(item.schema);
     const batch = shape.mirror === null ? undefined : await this.mirrorBatchFor(shape);
     const toChangelog = this.changelogFor(shape.mapping);

@@ -6,7 +6,7 @@ import { findColumn, mapSchemaColumns, sourceKey } from './schema-evolution.js';
 import { tableLabel } from './table-mapping.js';
 import type { MirrorTarget, TableMapping } from './table-mapping.js';
 import { ValueProblem } from './value-checks.js';
-import { compileJsonEncoder, jsonObject } from './value-json.js';
+import { compileJsonEncoder } from './value-json.js';
 import type { JsonEncoder } from './value-json.js';
 import { compilePgTextEncoder } from './value-text.js';
 import type { PgTextEncoder } from './value-text.js';
@@ -24,6 +24,10 @@ export interface TableShape {
   /** Indexes (FIELD order) of the key columns, in key order; empty for a table without a key. */
   keyIndexes: number[];
   json: JsonEncoder[];
+  /** `{"name":` for the first column and `,"name":` for the others, per column (FIELD order). */
+  jsonKeys: string[];
+  /** The same for the key columns alone, in key order. */
+  jsonKeyKeys: string[];
   mirror: MirrorShape | null;
 }
 
@@ -43,8 +47,11 @@ export function buildTableShape(mapping: TableMapping, schema: TableSchema, mirr
   const label = tableLabel(schema.keyspace, schema.table);
   const columnNames = schema.columns.map((c) => c.name);
   const json = mapped.map((m) => compileJsonEncoder(m.source));
+  const jsonKeys = jsonKeyPrefixes(columnNames);
   if (mapping.target === null || !mirror) {
-    return { label, mapping, columnNames, keyIndexes: sourceKey(schema).indexes, json, mirror: null };
+    const keyIndexes = sourceKey(schema).indexes;
+    const jsonKeyKeys = jsonKeyPrefixes(keyIndexes.map((i) => columnNames[i]!));
+    return { label, mapping, columnNames, keyIndexes, json, jsonKeys, jsonKeyKeys, mirror: null };
   }
   const columns = schema.columns.map((field) => {
     const column = findColumn(mapping, field.name, schema.shard);
@@ -71,8 +78,14 @@ export function buildTableShape(mapping: TableMapping, schema: TableSchema, mirr
     columnNames,
     keyIndexes,
     json,
+    jsonKeys,
+    jsonKeyKeys: jsonKeyPrefixes(keyIndexes.map((i) => columnNames[i]!)),
     mirror: { target, columns, keyColumns, text, signature },
   };
+}
+
+function jsonKeyPrefixes(names: readonly string[]): string[] {
+  return names.map((name, i) => `${i === 0 ? '{' : ','}${JSON.stringify(name)}:`);
 }
 
 /** A value problem located in one column. */
@@ -111,16 +124,38 @@ export function encodeMirrorKey(shape: TableShape, values: readonly DecodedValue
 
 /** A row image as a JSON object keyed by source column name. */
 export function encodeJsonRow(shape: TableShape, values: readonly DecodedValue[]): string {
-  const encoded = shape.json.map((encode, i) => located(shape, i, () => encode(values[i]!)));
-  return jsonObject(shape.columnNames, encoded);
+  const { json, jsonKeys } = shape;
+  if (json.length === 0) return '{}';
+  // Joined once into a flat string: the row may stay buffered a while, and one flat string is cheaper to keep
+  // (and to copy between GC generations) than a tree of concatenations.
+  const parts = new Array<string>(json.length + 1);
+  let i = 0;
+  try {
+    for (; i < json.length; i++) parts[i] = jsonKeys[i]! + json[i]!(values[i]!);
+  } catch (err) {
+    if (err instanceof ValueProblem) throw new ColumnValueProblem(shape.columnNames[i]!, err.reason);
+    throw err;
+  }
+  parts[i] = '}';
+  return parts.join('');
 }
 
 /** The key columns of a row image as a JSON object; null for a table without a key. */
 export function encodeJsonKey(shape: TableShape, values: readonly DecodedValue[]): string | null {
-  if (shape.keyIndexes.length === 0) return null;
-  const encoded = shape.keyIndexes.map((i) => located(shape, i, () => shape.json[i]!(values[i]!)));
-  return jsonObject(
-    shape.keyIndexes.map((i) => shape.columnNames[i]!),
-    encoded,
-  );
+  const { keyIndexes, jsonKeyKeys } = shape;
+  if (keyIndexes.length === 0) return null;
+  let out = '';
+  let k = 0;
+  try {
+    for (; k < keyIndexes.length; k++) {
+      const i = keyIndexes[k]!;
+      out += jsonKeyKeys[k]! + shape.json[i]!(values[i]!);
+    }
+  } catch (err) {
+    if (err instanceof ValueProblem) {
+      throw new ColumnValueProblem(shape.columnNames[keyIndexes[k]!]!, err.reason);
+    }
+    throw err;
+  }
+  return `${out}}`;
 }

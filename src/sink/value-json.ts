@@ -82,8 +82,10 @@ function jsonEncoderFor(source: SourceKind): (value: Exclude<DecodedValue, null>
     case 'text':
       return (v) => {
         if (typeof v !== 'string') throw wrongType('text', v);
-        checkText(v);
-        return JSON.stringify(v);
+        const json = JSON.stringify(v);
+        // JSON.stringify writes NUL and unpaired surrogates as \u escapes: text without any needs no check.
+        if (json.includes('\\u')) checkText(v);
+        return json;
       };
   }
 }

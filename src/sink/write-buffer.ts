@@ -9,10 +9,13 @@ import { QuarantineBuffer, fillQuarantinePosition } from './quarantine.js';
 import type { SourceTransaction } from './source-transaction.js';
 import type { TableShape } from './table-shape.js';
 
+/** A flush whose statements Postgres may still be running. */
 interface InFlight {
-  /** Settles (never rejects) when the COPY has ended. */
+  /** Settles (never rejects) when every statement of the flush has ended. */
   done: Promise<void> | undefined;
+  ended: boolean;
   failed: boolean;
+  /** The first failure. */
   error: unknown;
 }
 
@@ -85,44 +88,53 @@ export class WriteBuffer {
   }
 
   /**
-   * Writes everything into the open Postgres transaction. The changelog COPY is started last and left running:
-   * the caller goes on encoding the next chunk while Postgres ingests this one. At most one COPY is in flight
-   * (the next flush waits for it first), and `drain()` must be awaited before the transaction commits.
+   * Writes everything into the open Postgres transaction, in the background: every statement is handed to the
+   * client at once, in order (node-postgres runs them one after the other, and anything the caller sends later
+   * runs after them), and the caller goes on encoding the next chunk while Postgres applies this one. At most one
+   * flush is in flight (the next one waits for it first), and `drain()` must be awaited before the transaction
+   * commits.
    */
   async flush(batchSeq: number): Promise<void> {
     await this.drain();
-    const batches = [...this.mirror.values()];
+    const work: Promise<unknown>[] = [];
+    for (const batch of this.mirror.values()) work.push(this.applyMirrorBatch(batch));
     this.mirror = new Map();
-    for (const batch of batches) await this.applyMirrorBatch(batch);
-    await this.quarantine.flush(this.client, this.controlSchema, this.streamId, batchSeq);
-    // Positions of rows written by earlier flushes (already complete); this flush's rows are not among them.
+    if (this.changelogTable !== null && this.changelog.size > 0) {
+      work.push(this.changelog.flush(this.client, this.changelogTable, this.streamId));
+    }
+    work.push(this.quarantine.flush(this.client, this.controlSchema, this.streamId, batchSeq));
+    // Positions of rows written by earlier flushes; rows of this flush belong to other transactions.
     for (const txn of this.positionFills) {
       if (this.changelogTable !== null) {
-        await fillChangelogPosition(this.client, this.changelogTable, this.streamId, txn);
+        work.push(fillChangelogPosition(this.client, this.changelogTable, this.streamId, txn));
       }
-      await fillQuarantinePosition(this.client, this.controlSchema, this.streamId, txn);
+      work.push(fillQuarantinePosition(this.client, this.controlSchema, this.streamId, txn));
     }
     this.positionFills = [];
-    if (this.changelogTable !== null && this.changelog.size > 0) {
-      // Node-postgres runs queries in submission order, so anything sent later runs after this COPY.
-      const copy = this.changelog.flush(this.client, this.changelogTable, this.streamId);
-      const inFlight: InFlight = { done: undefined, failed: false, error: undefined };
-      inFlight.done = copy.then(
-        () => undefined,
-        (err: unknown) => {
-          inFlight.failed = true;
-          inFlight.error = err;
-        },
-      );
-      this.inFlight = inFlight;
-    }
+    const inFlight: InFlight = { done: undefined, ended: false, failed: false, error: undefined };
+    inFlight.done = inOrder(work).then(
+      () => {
+        inFlight.ended = true;
+      },
+      (err: unknown) => {
+        inFlight.ended = true;
+        inFlight.failed = true;
+        inFlight.error = err;
+      },
+    );
+    this.inFlight = inFlight;
     this.rows = 0;
     this.bytes = 0;
     this.txnRows = 0;
     this.txnBytes = 0;
   }
 
-  /** Waits for the changelog COPY still in flight, if any; throws its error. */
+  /** True while a flush runs in the background. */
+  get busy(): boolean {
+    return this.inFlight !== undefined && !this.inFlight.ended;
+  }
+
+  /** Waits for the flush still in flight, if any; throws its (first) error. */
   async drain(): Promise<void> {
     const inFlight = this.inFlight;
     if (inFlight === undefined) return;
@@ -132,7 +144,7 @@ export class WriteBuffer {
   }
 
   /**
-   * Waits for the changelog COPY still in flight, if any, before the transaction is abandoned; returns its error
+   * Waits for the flush still in flight, if any, before the transaction is abandoned; returns its error
    * (the first failure in the transaction, which later statements only echo), or undefined.
    */
   async settle(): Promise<unknown> {
@@ -140,7 +152,7 @@ export class WriteBuffer {
     if (inFlight === undefined) return undefined;
     await inFlight.done;
     this.inFlight = undefined;
-    return inFlight.failed ? (inFlight.error ?? new Error('changelog COPY failed')) : undefined;
+    return inFlight.failed ? (inFlight.error ?? new Error('flush failed')) : undefined;
   }
 
   /** Drops everything buffered; call `settle()` first if a flush may still be in flight. */
@@ -156,7 +168,8 @@ export class WriteBuffer {
     this.txnBytes = 0;
   }
 
-  private async applyMirrorBatch(batch: MirrorTableBatch): Promise<void> {
+  /** Hands the DELETE and the upsert of one table to the client at once (see flush). */
+  private applyMirrorBatch(batch: MirrorTableBatch): Promise<void> {
     const shape = batch.shape;
     let statements = this.statements.get(shape.signature);
     if (statements === undefined) {
@@ -172,25 +185,27 @@ export class WriteBuffer {
     }
     const deletes = batch.deleteColumns();
     const upserts = batch.upsertColumns();
-    try {
-      if ((deletes[0]?.length ?? 0) > 0) {
-        await this.client.query({
-          name: statements.delete.name,
-          text: statements.delete.text,
-          values: deletes,
-        });
-      }
-      if ((upserts[0]?.length ?? 0) > 0) {
-        await this.client.query({
-          name: statements.upsert.name,
-          text: statements.upsert.text,
-          values: upserts,
-        });
-      }
-    } catch (err) {
+    const queries: Promise<unknown>[] = [];
+    if ((deletes[0]?.length ?? 0) > 0) {
+      queries.push(
+        this.client.query({ name: statements.delete.name, text: statements.delete.text, values: deletes }),
+      );
+    }
+    if ((upserts[0]?.length ?? 0) > 0) {
+      queries.push(
+        this.client.query({ name: statements.upsert.name, text: statements.upsert.text, values: upserts }),
+      );
+    }
+    return inOrder(queries).catch((err: unknown) => {
       const { upserts: u, deletes: d } = batch.counts();
       const target = qualify(shape.target.schema, shape.target.table);
       throw new SinkDatabaseError(`applying ${u} upserts and ${d} deletes to ${target}`, err);
-    }
+    });
   }
+}
+
+/** Waits for promises in order and rejects with the first failure; later failures are only its echoes. */
+async function inOrder(promises: readonly Promise<unknown>[]): Promise<void> {
+  for (const p of promises) p.catch(() => undefined);
+  for (const p of promises) await p;
 }
