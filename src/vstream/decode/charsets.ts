@@ -108,6 +108,21 @@ const ASCII_COMPATIBLE = new Set(['utf8mb4', 'utf8mb3', 'cp1250', 'cp1251', 'cp1
 /** Charsets decoded as UTF-8. */
 const UTF8 = new Set(['utf8mb4', 'utf8mb3']);
 
+/**
+ * Supported charsets in which every byte below 0x80 decodes to that ASCII character under either invalid-text
+ * policy, so ASCII bytes are known text without running the charset's decoder.
+ */
+export const ASCII_TRANSPARENT_CHARSETS: ReadonlySet<string> = new Set([
+  'utf8mb4',
+  'utf8mb3',
+  'latin1',
+  'ascii',
+  'cp1250',
+  'cp1251',
+  'cp1256',
+  'cp1257',
+]);
+
 const decoders = new Map<string, TextDecoder>();
 
 function nativeDecoder(encoding: string, fatal: boolean): TextDecoder {

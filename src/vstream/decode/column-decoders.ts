@@ -1,14 +1,12 @@
 import { copyBytes, decodeBitString, decodeVector } from './binary.js';
-import { BINARY_COLLATION, charsetOfCollation, textDecoderForCharset } from './charsets.js';
-import type { TextCellDecoder } from './charsets.js';
 import {
   ASCII_TRANSPARENT_CHARSETS,
-  enumFromIndex,
-  enumFromText,
-  parseEnumSetLabels,
-  setFromBitmask,
-  setFromText,
-} from './enumset.js';
+  BINARY_COLLATION,
+  charsetOfCollation,
+  textDecoderForCharset,
+} from './charsets.js';
+import type { TextCellDecoder } from './charsets.js';
+import { enumFromIndex, enumFromText, parseEnumSetLabels, setFromBitmask, setFromText } from './enumset.js';
 import { CellValueError } from './errors.js';
 import type { RowDecodeErrorCode } from './errors.js';
 import { decodeGeometry } from './geometry.js';
@@ -60,11 +58,6 @@ export const CellKind = {
   Json: 9,
 } as const;
 export type CellKind = (typeof CellKind)[keyof typeof CellKind];
-
-/** {@link ColumnPlan.decode} of {@link compileColumn}. */
-export function compileCellDecoder(field: ColumnField, options: CellDecoderOptions): CellDecoder {
-  return compileColumn(field, options).decode;
-}
 
 /**
  * Picks how to decode one column, once per FIELD event, so the per-row loop only runs it. Problems that
@@ -124,6 +117,7 @@ const INT_BOUNDS: ReadonlyMap<number, readonly [min: number, max: number]> = new
   [QueryType.UINT32, [0, 4294967295]],
 ]);
 
+/** The decode function for one column: every cell of it can go through this alone. */
 function compileDecoder(field: ColumnField, options: CellDecoderOptions): CellDecoder {
   switch (field.type) {
     case QueryType.INT8:

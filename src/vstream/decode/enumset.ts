@@ -1,5 +1,6 @@
 import { invalidValue } from './errors.js';
 import { parseUnsignedIndex } from './numeric.js';
+import { ASCII_TRANSPARENT_CHARSETS } from './charsets.js';
 import type { TextCellDecoder } from './charsets.js';
 
 /**
@@ -84,28 +85,13 @@ export function setFromText(
   return (buf, start, end) => (start === end ? [] : decodeText(buf, start, end).split(','));
 }
 
-/**
- * Supported charsets in which every byte below 0x80 decodes to that ASCII character, under either invalid-text
- * policy: ASCII bytes are then known text without running the charset's decoder.
- */
-export const ASCII_TRANSPARENT_CHARSETS: ReadonlySet<string> = new Set([
-  'utf8mb4',
-  'utf8mb3',
-  'latin1',
-  'ascii',
-  'cp1250',
-  'cp1251',
-  'cp1256',
-  'cp1257',
-]);
-
 /** Enums with more members than this are decoded as plain text: matching bytes against them would cost more. */
 const MAX_MATCHED_LABELS = 64;
 
 /**
  * ENUM sent as its label (v20+ `enum_set_string_values`, and the copy phase). A cell whose bytes are exactly
  * those of an ASCII label of the column returns that label's string, which is what `decodeText` would build
- * from them in an ASCII-compatible charset; any other cell goes to `decodeText`. Undefined when the charset or
+ * from them in an ASCII-transparent charset; any other cell goes to `decodeText`. Undefined when the charset or
  * the labels do not allow that.
  */
 export function enumFromText(
@@ -117,7 +103,7 @@ export function enumFromText(
   // byLength[n]: the ASCII labels of n bytes, with their bytes.
   const byLength: { bytes: Buffer; label: string }[][] = [];
   for (const label of labels) {
-    if (!/^[\x00-\x7f]*$/.test(label)) continue;
+    if (!isAsciiLabel(label)) continue;
     (byLength[label.length] ??= []).push({ bytes: Buffer.from(label, 'latin1'), label });
   }
   // Indexed loops, not for...of: this runs per cell and stays small enough to inline.
@@ -133,6 +119,11 @@ export function enumFromText(
     }
     return decodeText(buf, start, end);
   };
+}
+
+function isAsciiLabel(label: string): boolean {
+  for (let i = 0; i < label.length; i++) if (label.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /** ENUM sent as its 1-based index (pre-v20 binlog streaming); 0 is MySQL's invalid-value member `''`. */

@@ -181,8 +181,8 @@ export function parseUnsignedIndex(buf: Buffer, start: number, end: number): num
  * Repairs what older Vitess binlog decoding produced: a dropped zero integer part (`.5`, `-.50`), integer
  * zero-padding when the scale is 0 or a multiple of 9 (`000000001.500000000`), and MySQL's ZEROFILL text.
  *
- * `rowText`, when given, is the row's bytes read as latin1 (same offsets as `buf`): text already canonical is
- * then sliced from it rather than built.
+ * `rowText`, when given, is the row's bytes as one string, one character per byte at the same offsets as in
+ * `buf`: text already canonical is then sliced from it rather than built.
  */
 export function normalizeDecimal(
   buf: Buffer,

@@ -8,6 +8,8 @@ import { queryTypeName } from '../constants.js';
 import { assertCompleteRowImage } from './row-image.js';
 import type { RowChangeImageInfo } from './row-image.js';
 import { utf8Slice } from './latin1.js';
+import { cellLengthMismatch, generateCellsDecoder } from './row-codegen.js';
+import type { CellsDecoder, CellsProgress } from './row-codegen.js';
 import { longToNumber } from './long.js';
 import {
   isSmallInt64,
@@ -40,8 +42,11 @@ export class RowDecoder {
   readonly fields: readonly ColumnField[];
   readonly columnNames: readonly string[];
   private readonly columns: readonly ColumnPlan[];
-  /** Read the row's bytes as one latin1 string first (see {@link ROW_TEXT_MAX_BYTES}). */
+  /** Read an ASCII row's bytes as one string first (see {@link asciiText}). */
   private readonly useRowText: boolean;
+  /** The generated decoder for these columns (see `row-codegen.ts`); undefined means the loop below. */
+  private readonly cells: CellsDecoder | undefined;
+  private readonly progress: CellsProgress = { column: 0, offset: 0 };
 
   constructor(fields: readonly ColumnField[], options: RowDecoderOptions) {
     this.table = options.table;
@@ -55,6 +60,7 @@ export class RowDecoder {
     this.columns = fields.map((field) => compileColumn(field, cellOptions));
     const textColumns = this.columns.filter((column) => ROW_TEXT_KINDS.has(column.kind)).length;
     this.useRowText = textColumns >= ROW_TEXT_MIN_COLUMNS;
+    this.cells = generateCellsDecoder(this.columns);
   }
 
   get columnCount(): number {
@@ -64,7 +70,7 @@ export class RowDecoder {
   /** The row's values in column order: `null` for SQL NULL, otherwise as documented in `types.ts`. */
   decode(row: RawRow): DecodedValue[] {
     // Rare paths (errors, wrapping a plain Uint8Array) live in helpers: this function is kept small so that
-    // V8 inlines the cell parsers into it.
+    // V8 inlines the cell parsers into its loop (the loop serves tables too wide for a generated decoder).
     const lengths = row.lengths;
     const columns = this.columns;
     const count = columns.length;
@@ -73,6 +79,19 @@ export class RowDecoder {
     const buf = bytes.constructor === Buffer ? (bytes as Buffer) : asBuffer(bytes);
     const size = buf.length;
     const rowText = this.useRowText && size <= ROW_TEXT_MAX_BYTES ? asciiText(buf, size) : undefined;
+    const cells = this.cells;
+    if (cells !== undefined) {
+      const progress = this.progress;
+      let decoded: DecodedValue[];
+      try {
+        decoded = cells(buf, size, lengths, rowText, progress);
+      } catch (error) {
+        throw this.columnError(error, progress.column);
+      }
+      if (progress.offset !== size) throw this.coverageMismatch(progress.offset, size);
+      return decoded;
+    }
+    // The same, one column at a time, for tables too wide for a generated decoder.
     const values = new Array<DecodedValue>(count);
     let offset = 0;
     let column = 0;
@@ -88,11 +107,28 @@ export class RowDecoder {
         if (!(length >= 0) || end > size) throw cellLengthMismatch(length);
         const plan = columns[column]!;
         let value: DecodedValue;
-        // V8 inlines the calls here within a budget, taking the later ones in this switch first: the
-        // parsers that gain most come last, the catch-all first.
         switch (plan.kind) {
-          default:
-            value = plan.decode(buf, offset, end);
+          case CellKind.Int64:
+          case CellKind.Uint64:
+            // parseInt64, with its common case spelled out so that only that part is inlined here.
+            value = isSmallInt64(buf, offset, end)
+              ? parseSmallInt64(buf, offset, end)
+              : parseWideInt64(buf, offset, end, plan.kind === CellKind.Uint64);
+            break;
+          case CellKind.BoundedInt:
+            value = parseBoundedInt(buf, offset, end, plan.min, plan.max);
+            break;
+          case CellKind.Float:
+            value = parseFloatText(buf, offset, end);
+            break;
+          case CellKind.Decimal:
+            value = normalizeDecimal(buf, offset, end, plan.param, rowText);
+            break;
+          case CellKind.Date:
+            value = normalizeDate(buf, offset, end, plan.zeroDate, rowText);
+            break;
+          case CellKind.DateTime:
+            value = normalizeDateTime(buf, offset, end, plan.param, plan.zeroDate, rowText);
             break;
           case CellKind.Json:
           case CellKind.AsciiText:
@@ -103,28 +139,8 @@ export class RowDecoder {
                 ? rowText.slice(offset, end)
                 : plan.decode(buf, offset, end);
             break;
-          case CellKind.BoundedInt:
-            value = parseBoundedInt(buf, offset, end, plan.min, plan.max);
-            break;
-          case CellKind.Date:
-            value = normalizeDate(buf, offset, end, plan.zeroDate, rowText);
-            break;
-          case CellKind.Decimal:
-            value = normalizeDecimal(buf, offset, end, plan.param, rowText);
-            break;
-          case CellKind.Int64:
-          case CellKind.Uint64:
-            // parseInt64, with its common case spelled out so that only that part is inlined here.
-            value = isSmallInt64(buf, offset, end)
-              ? parseSmallInt64(buf, offset, end)
-              : parseWideInt64(buf, offset, end, plan.kind === CellKind.Uint64);
-            break;
-          case CellKind.DateTime:
-            value = normalizeDateTime(buf, offset, end, plan.param, plan.zeroDate, rowText);
-            break;
-          case CellKind.Float:
-            value = parseFloatText(buf, offset, end);
-            break;
+          default:
+            value = plan.decode(buf, offset, end);
         }
         values[column] = value;
         offset = end;
@@ -178,9 +194,9 @@ export class RowDecoder {
 }
 
 /**
- * Rows up to this size are read as one latin1 string (see {@link RowDecoder.decode}). Each text value of 13 or
- * more characters is then a slice of that string and keeps it alive, so the limit bounds what one value can
- * pin; the string is about as large as the row's text cells together anyway.
+ * Rows up to this size are read as one string (see {@link asciiText}). V8 makes a slice of 13 or more
+ * characters a view that keeps the whole string alive, so the limit bounds what one value can pin; the string
+ * is about as large as the row's text cells together anyway.
  */
 const ROW_TEXT_MAX_BYTES = 1024;
 
@@ -214,8 +230,4 @@ function asBuffer(values: Uint8Array): Buffer {
 function asciiText(buf: Buffer, size: number): string | undefined {
   const text = utf8Slice(buf, 0, size);
   return text.length === size && text.indexOf('\uFFFD') < 0 ? text : undefined;
-}
-
-function cellLengthMismatch(length: number): CellValueError {
-  return new CellValueError('row_length_mismatch', `cell length ${length} does not fit the row's bytes`);
 }

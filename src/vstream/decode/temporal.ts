@@ -71,7 +71,7 @@ function applyZeroDatePolicy(text: string, policy: ZeroDatePolicy): string | nul
 
 /**
  * A DATE cell as `YYYY-MM-DD`; zero and impossible dates follow `policy`. `rowText`, when given, is the row's
- * bytes read as latin1 (same offsets as `buf`), to slice the result from.
+ * bytes as one string, one character per byte at the same offsets as in `buf`, to slice the result from.
  */
 export function normalizeDate(
   buf: Buffer,
@@ -131,7 +131,9 @@ function isRealDate(buf: Buffer, start: number): boolean {
   const day = twoDigits(buf, start + 8);
   if ((century | yearOfCentury | month | day) < 0) return false;
   const year = century * 100 + yearOfCentury;
-  return year !== 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  return (
+    year !== 0 && month >= 1 && month <= 12 && day >= 1 && (day <= 28 || day <= daysInMonth(year, month))
+  );
 }
 
 /** {@link normalizeDateTime} of a cell that is not plain: checked, then made canonical or refused. */
