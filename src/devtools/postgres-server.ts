@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from './ports.js';
-import { spawnService, startReaper, tailFile, type ServiceProcess } from './processes.js';
+import { spawnService, startReaper, waitUntilReady, type ServiceProcess } from './processes.js';
 import { ensurePostgresBinDir } from './tools.js';
 
 export interface PostgresServer {
@@ -151,31 +151,27 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   };
 }
 
+/** Ready once a client can connect and run a query. */
 async function waitReady(
   host: string,
   port: number,
   service: ServiceProcess,
   logFile: string,
 ): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  let exited: number | string | undefined;
-  void service.exited.then((code) => (exited = code));
-  for (;;) {
-    if (exited !== undefined) {
-      throw new Error(`postgres exited (${exited}) during start-up:\n${tailFile(logFile)}`);
-    }
-    const client = new pg.Client({ host, port, user: SUPERUSER, database: 'postgres' });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      await client.end();
-      return;
-    } catch {
-      await client.end().catch(() => {});
-    }
-    if (Date.now() > deadline)
-      throw new Error(`postgres did not accept connections in 60 s:\n${tailFile(logFile)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntilReady(
+    'postgres',
+    service,
+    logFile,
+    async () => {
+      const client = new pg.Client({ host, port, user: SUPERUSER, database: 'postgres' });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
 }

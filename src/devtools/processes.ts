@@ -96,3 +96,36 @@ export function startReaper(ownerPid: number, groupPids: number[], dirs: string[
   const reaper = spawn('bash', ['-c', script], { detached: true, stdio: 'ignore' });
   reaper.unref();
 }
+
+/**
+ * Polls `probe` until it succeeds; fails early (with the log's tail) if the service exits, or after timeoutMs.
+ * `what` names the service in messages, e.g. `postgres` or `temporal dev server at 127.0.0.1:7233`.
+ */
+export async function waitUntilReady(
+  what: string,
+  service: ServiceProcess,
+  logFile: string,
+  probe: () => Promise<void>,
+  options: { timeoutMs: number; intervalMs: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let exited: number | string | undefined;
+  void service.exited.then((code) => (exited = code));
+  let lastError: unknown;
+  for (;;) {
+    if (exited !== undefined)
+      throw new Error(`${what} exited (${exited}) during start-up:\n${tailFile(logFile)}`);
+    try {
+      await probe();
+      return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what} not ready after ${options.timeoutMs / 1000} s (${String(lastError)}):\n${tailFile(logFile)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs));
+  }
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
-import { spawnService, startReaper, tailFile, type ServiceProcess } from './processes.js';
+import { spawnService, startReaper, waitUntilReady, type ServiceProcess } from './processes.js';
 import { ensureTemporalCli } from './tools.js';
 
 export interface TemporalDevServer {
@@ -109,34 +109,25 @@ export async function startTemporalDevServer(options: StartTemporalOptions = {})
   };
 }
 
+/** Ready once the frontend answers for the namespace (the SDK's own launcher gives up after 5 s). */
 async function waitReady(
   address: string,
   namespace: string,
   service: ServiceProcess,
   logFile: string,
 ): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  let exited: number | string | undefined;
-  void service.exited.then((code) => (exited = code));
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      throw new Error(`temporal dev server exited (${exited}) during start-up:\n${tailFile(logFile)}`);
-    }
-    try {
+  await waitUntilReady(
+    `temporal dev server at ${address}`,
+    service,
+    logFile,
+    async () => {
       const connection = await Connection.connect({ address, connectTimeout: 2_000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
-        return;
       } finally {
         await connection.close();
       }
-    } catch (err) {
-      lastError = err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error(
-    `temporal dev server at ${address} not ready after 90 s (${String(lastError)}):\n${tailFile(logFile)}`,
+    },
+    { timeoutMs: 90_000, intervalMs: 200 },
   );
 }
