@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import type { StreamConfigInput } from '../../src/config/stream-config.js';
@@ -83,7 +83,11 @@ export async function connectTemporal(): Promise<TemporalHandles> {
 }
 
 /** A worker in this process with the real activities. */
-export async function createWorker(nativeConnection: NativeConnection, taskQueue: string): Promise<Worker> {
+export async function createWorker(
+  nativeConnection: NativeConnection,
+  taskQueue: string,
+  logger: Logger = pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' }),
+): Promise<Worker> {
   return Worker.create({
     connection: nativeConnection,
     namespace: inject('temporalNamespace'),
@@ -91,7 +95,7 @@ export async function createWorker(nativeConnection: NativeConnection, taskQueue
     workflowsPath,
     activities: createActivities({
       resolveSecret: createSecretResolver(),
-      logger: pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' }),
+      logger,
       metrics: new StreamMetrics(),
     }),
     maxHeartbeatThrottleInterval: '500ms',
