@@ -145,3 +145,26 @@ export async function waitUntil<T>(
   }
   return value;
 }
+
+/** What most end-to-end files need: a test vtgate, a fresh sink database, and connections to Temporal. */
+export interface StreamEnvironment {
+  vtgate: TestVtgate;
+  sink: SinkDatabase;
+  temporal: TemporalHandles;
+}
+
+export async function openStreamEnvironment(): Promise<StreamEnvironment> {
+  const [vtgate, sink, temporal] = await Promise.all([
+    startSourceVtgate(),
+    createSinkDatabase(),
+    connectTemporal(),
+  ]);
+  return { vtgate, sink, temporal };
+}
+
+/** Closes whatever part of the environment was opened (safe after a failed open). */
+export async function closeStreamEnvironment(env: Partial<StreamEnvironment>): Promise<void> {
+  await env.vtgate?.close();
+  await env.sink?.db.end();
+  await env.temporal?.close();
+}

@@ -5,15 +5,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestVtgate } from '../../../src/devtools/vtgate/index.js';
 import type { StreamStatus } from '../../../src/workflows/definitions.js';
 import {
-  connectTemporal,
   createSinkDatabase,
   mirrorCustomers,
   sourceCustomers,
-  startSourceVtgate,
   streamConfig,
   waitUntil,
   type SinkDatabase,
   type TemporalHandles,
+  closeStreamEnvironment,
+  openStreamEnvironment,
 } from '../../support/e2e.js';
 import {
   changelogSummary,
@@ -37,21 +37,14 @@ let taskQueue: string;
 let worker: ReturnType<typeof runInBackground> | undefined;
 
 beforeAll(async () => {
-  [vtgate, sink, temporal, dir] = await Promise.all([
-    startSourceVtgate(),
-    createSinkDatabase(),
-    connectTemporal(),
-    makeTempDir(),
-  ]);
+  [{ vtgate, sink, temporal }, dir] = await Promise.all([openStreamEnvironment(), makeTempDir()]);
   taskQueue = uniqueName('e2e-cli');
   worker = runInBackground(await createControlWorker({ connection: temporal.nativeConnection, taskQueue }));
 });
 
 afterAll(async () => {
   await worker?.stop();
-  await vtgate?.close();
-  await sink?.db.end();
-  await temporal?.close();
+  await closeStreamEnvironment({ vtgate, sink, temporal });
   await removeDir(dir);
 });
 

@@ -7,15 +7,14 @@ import type { TestVtgate } from '../../../src/devtools/vtgate/index.js';
 import { stopSignal } from '../../../src/workflows/definitions.js';
 import { vstreamToPostgres } from '../../../src/workflows/stream-workflow.js';
 import {
-  connectTemporal,
-  createSinkDatabase,
   mirrorCustomers,
   sourceCustomers,
-  startSourceVtgate,
   streamConfig,
   waitUntil,
   type SinkDatabase,
   type TemporalHandles,
+  closeStreamEnvironment,
+  openStreamEnvironment,
 } from '../../support/e2e.js';
 import {
   ActivityTracker,
@@ -36,17 +35,11 @@ let sink: SinkDatabase;
 let temporal: TemporalHandles;
 
 beforeAll(async () => {
-  [vtgate, sink, temporal] = await Promise.all([
-    startSourceVtgate(),
-    createSinkDatabase(),
-    connectTemporal(),
-  ]);
+  ({ vtgate, sink, temporal } = await openStreamEnvironment());
 });
 
 afterAll(async () => {
-  await vtgate?.close();
-  await sink?.db.end();
-  await temporal?.close();
+  await closeStreamEnvironment({ vtgate, sink, temporal });
 });
 
 interface Sample {

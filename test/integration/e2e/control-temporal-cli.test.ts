@@ -4,15 +4,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestVtgate } from '../../../src/devtools/vtgate/index.js';
 import type { StreamStatus, StreamWorkflowInput } from '../../../src/workflows/definitions.js';
 import {
-  connectTemporal,
-  createSinkDatabase,
   mirrorCustomers,
   sourceCustomers,
-  startSourceVtgate,
   streamConfig,
   waitUntil,
   type SinkDatabase,
   type TemporalHandles,
+  closeStreamEnvironment,
+  openStreamEnvironment,
 } from '../../support/e2e.js';
 import {
   changelogSummary,
@@ -31,20 +30,14 @@ let taskQueue: string;
 let worker: ReturnType<typeof runInBackground> | undefined;
 
 beforeAll(async () => {
-  [vtgate, sink, temporal] = await Promise.all([
-    startSourceVtgate(),
-    createSinkDatabase(),
-    connectTemporal(),
-  ]);
+  ({ vtgate, sink, temporal } = await openStreamEnvironment());
   taskQueue = uniqueName('e2e-tcli');
   worker = runInBackground(await createControlWorker({ connection: temporal.nativeConnection, taskQueue }));
 });
 
 afterAll(async () => {
   await worker?.stop();
-  await vtgate?.close();
-  await sink?.db.end();
-  await temporal?.close();
+  await closeStreamEnvironment({ vtgate, sink, temporal });
 });
 
 /** `temporal workflow <args> --workflow-id … --address … --namespace …`, output parsed from JSON. */

@@ -6,14 +6,13 @@ import type { TestVtgate } from '../../../src/devtools/vtgate/index.js';
 import { statusQuery, stopSignal } from '../../../src/workflows/definitions.js';
 import { vstreamToPostgres } from '../../../src/workflows/stream-workflow.js';
 import {
-  connectTemporal,
-  createSinkDatabase,
   mirrorCustomers,
-  startSourceVtgate,
   streamConfig,
   waitUntil,
   type SinkDatabase,
   type TemporalHandles,
+  closeStreamEnvironment,
+  openStreamEnvironment,
 } from '../../support/e2e.js';
 import {
   CustomerWorkload,
@@ -35,17 +34,11 @@ let sink: SinkDatabase;
 let temporal: TemporalHandles;
 
 beforeAll(async () => {
-  [vtgate, sink, temporal] = await Promise.all([
-    startSourceVtgate(),
-    createSinkDatabase(),
-    connectTemporal(),
-  ]);
+  ({ vtgate, sink, temporal } = await openStreamEnvironment());
 });
 
 afterAll(async () => {
-  await vtgate?.close();
-  await sink?.db.end();
-  await temporal?.close();
+  await closeStreamEnvironment({ vtgate, sink, temporal });
 });
 
 describe('a worker process killed mid-stream', () => {

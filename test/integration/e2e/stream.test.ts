@@ -10,16 +10,15 @@ import {
 } from '../../../src/workflows/definitions.js';
 import { vstreamToPostgres } from '../../../src/workflows/stream-workflow.js';
 import {
-  connectTemporal,
-  createSinkDatabase,
   createWorker,
   mirrorCustomers,
   sourceCustomers,
-  startSourceVtgate,
   streamConfig,
   waitUntil,
   type SinkDatabase,
   type TemporalHandles,
+  closeStreamEnvironment,
+  openStreamEnvironment,
 } from '../../support/e2e.js';
 import { uniqueName } from '../../support/isolation.js';
 
@@ -28,17 +27,11 @@ let sink: SinkDatabase;
 let temporal: TemporalHandles;
 
 beforeAll(async () => {
-  [vtgate, sink, temporal] = await Promise.all([
-    startSourceVtgate(),
-    createSinkDatabase(),
-    connectTemporal(),
-  ]);
+  ({ vtgate, sink, temporal } = await openStreamEnvironment());
 });
 
 afterAll(async () => {
-  await vtgate?.close();
-  await sink?.db.end();
-  await temporal?.close();
+  await closeStreamEnvironment({ vtgate, sink, temporal });
 });
 
 async function changelogCount(): Promise<number> {
