@@ -12,11 +12,11 @@ export function toolCacheDir(): string {
   return process.env.VSTREAM_RELAY_CACHE ?? path.join(os.homedir(), '.cache', 'vstream-relay');
 }
 
-function log(message: string): void {
+export function log(message: string): void {
   process.stderr.write(`[setup] ${message}\n`);
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();

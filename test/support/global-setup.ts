@@ -9,6 +9,8 @@ declare module 'vitest' {
     /** host:port of the run's Temporal dev server frontend. */
     temporalAddress: string;
     temporalNamespace: string;
+    /** The Temporal Web UI of that server (the browser check opens it; the UI server is in-process and cheap). */
+    temporalUiUrl: string;
     /** The Temporal CLI binary the server runs from (tests drive `temporal workflow …` with it). */
     temporalCli: string;
   }
@@ -22,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const [postgres, temporal] = await Promise.allSettled([
     startPostgres(),
-    startTemporalDevServer({ searchAttributes: { VStreamId: 'Keyword' } }),
+    startTemporalDevServer({ ui: true, searchAttributes: { VStreamId: 'Keyword' } }),
   ]);
   if (postgres.status === 'rejected' || temporal.status === 'rejected') {
     if (postgres.status === 'fulfilled') await postgres.value.stop();
@@ -36,6 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('postgresUrl', postgres.value.connectionString());
   project.provide('temporalAddress', temporal.value.address);
   project.provide('temporalNamespace', temporal.value.namespace);
+  project.provide('temporalUiUrl', temporal.value.uiUrl!);
   project.provide('temporalCli', temporal.value.cliPath);
   return async () => {
     await Promise.all([postgres.value.stop(), temporal.value.stop()]);

@@ -1,10 +1,16 @@
-// The compose stack cannot run here (no Docker engine), so its file is checked for what would break it: unknown
-// services in depends_on, undeclared volumes, a build context without a Dockerfile, files the Dockerfile copies
-// that do not exist, and an example stream config that the worker could not resolve.
+// The compose stack cannot run here (no Docker engine, no compose plugin), so its file is checked twice: by
+// compose-go — the loader of Docker Compose v2, through tools/compose-config — exactly as `docker compose config`
+// would (Compose Specification schema, interpolation, normalisation, references between services, volumes and
+// networks), and by our own checks for what the loader does not see: a build context without a Dockerfile, files
+// the Dockerfile copies that do not exist, and an example stream config that the worker could not resolve.
 import fs from 'node:fs';
-import { describe, expect, test } from 'vitest';
-import { parse } from 'yaml';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { parseStreamConfig } from '../../../src/config/stream-config.js';
+import { composeConfig, ensureComposeConfig } from '../../../src/devtools/compose-config.js';
 
 const root = new URL('../../../', import.meta.url);
 const read = (file: string) => fs.readFileSync(new URL(file, root), 'utf8');
@@ -16,13 +22,91 @@ interface Service {
   environment?: Record<string, string>;
   volumes?: string[];
   ports?: string[];
+  healthcheck?: { test: string[]; interval?: string; retries?: number };
 }
-const compose = parse(read('docker-compose.yml')) as {
+interface Compose {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
-};
+}
+const compose = parse(read('docker-compose.yml')) as Compose;
 
-describe('docker-compose.yml', () => {
+/** The resolved project that compose-config prints (the parts the tests read). */
+interface ResolvedProject {
+  name: string;
+  services: Record<string, { image?: string; build?: { context: string; dockerfile: string } }>;
+  volumes: Record<string, { name: string }>;
+}
+
+describe('docker-compose.yml, loaded by compose-go (docker compose config)', () => {
+  // The first run on a machine builds the validator (setup normally has: ~10 s, plus module downloads).
+  beforeAll(() => void ensureComposeConfig(), 300_000);
+
+  test('is a valid, consistent Compose project', () => {
+    const result = composeConfig(fileURLToPath(new URL('docker-compose.yml', root)));
+    expect(result.error).toBeUndefined();
+    const project = result.project as ResolvedProject;
+    expect(project.name).toBe('vstream-relay');
+    expect(Object.keys(project.services).sort()).toEqual(Object.keys(compose.services).sort());
+    expect(project.services.worker?.build).toMatchObject({
+      context: fileURLToPath(root).replace(/\/$/, ''),
+      dockerfile: 'Dockerfile',
+    });
+    expect(project.volumes['sink-db']?.name).toBe('vstream-relay_sink-db');
+  });
+
+  // The validator must be able to say no: broken copies of our file are refused, each for its own reason.
+  const brokenCopies: { what: string; edit: (c: Compose) => void; error: RegExp }[] = [
+    {
+      what: 'an unknown service key',
+      edit: (c) => Object.assign(c.services.worker!, { restart_policy: 'always' }),
+      error: /restart_policy/,
+    },
+    {
+      what: 'a dependency on a missing service',
+      edit: (c) => {
+        c.services.worker!.depends_on = ['vtgate'];
+      },
+      error: /undefined service "vtgate"/,
+    },
+    {
+      what: 'an undeclared named volume',
+      edit: (c) => {
+        delete c.volumes!['sink-db'];
+      },
+      error: /undefined volume sink-db/,
+    },
+    {
+      what: 'a malformed port',
+      edit: (c) => {
+        c.services['sink-db']!.ports = ['5433:postgres'];
+      },
+      error: /postgres/,
+    },
+    {
+      what: 'a malformed duration',
+      edit: (c) => {
+        c.services['sink-db']!.healthcheck!.interval = '5 parsecs';
+      },
+      error: /parsecs/,
+    },
+  ];
+  test.for(brokenCopies)('refuses a copy with $what', ({ edit, error }) => {
+    const broken = structuredClone(compose);
+    edit(broken);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsr-compose-'));
+    try {
+      const file = path.join(dir, 'docker-compose.yml');
+      fs.writeFileSync(file, stringify(broken));
+      const result = composeConfig(file);
+      expect(result.ok).toBe(false);
+      expect(result.error).toMatch(error);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docker-compose.yml, our own checks', () => {
   test('has the production-shaped services, each with an image or a build', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       ['sink-db', 'temporal', 'temporal-db', 'temporal-ui', 'vitess', 'worker'].sort(),
