@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { StreamConfig } from '../config/stream-config.js';
+import type { Checkpoint } from '../sink/checkpoint.js';
 import { PostgresSink } from '../sink/postgres-sink.js';
 import type { SecretResolver } from '../worker/secrets.js';
 import { SecretResolutionError } from '../worker/secrets.js';
@@ -28,14 +29,31 @@ export function createSinkOpener(resolveSecret: SecretResolver): OpenSink {
       },
       logger: log,
     });
-    return {
-      checkpoint: checkpoint.vgtid
-        ? {
-            vgtid: checkpoint.vgtid.toJSON(),
-            batchSeq: checkpoint.batchSeq,
-            committedAt: checkpoint.updatedAt.toISOString(),
-          }
+    const view = (c: Checkpoint) => ({
+      checkpoint: c.vgtid
+        ? { vgtid: c.vgtid.toJSON(), batchSeq: c.batchSeq, committedAt: c.updatedAt.toISOString() }
         : null,
+      snapshot: {
+        generation: c.snapshotGeneration,
+        resyncing: c.resyncs.map((r) => `${r.keyspace}.${r.table}`),
+        copyDone: c.copyCompletedAt !== null,
+      },
+    });
+    let current = view(checkpoint);
+    return {
+      get checkpoint() {
+        return current.checkpoint;
+      },
+      get snapshot() {
+        return current.snapshot;
+      },
+      async resnapshot(generation, copied) {
+        await sink.resnapshot(generation, copied);
+        current = view(sink.checkpoint);
+      },
+      async startResync(tables) {
+        current = view(await sink.startResync(tables));
+      },
       write: (item) => sink.write(item),
       hasUncommitted: () => sink.hasUncommitted(),
       shouldCommit: () => sink.shouldCommit(),
@@ -47,11 +65,14 @@ export function createSinkOpener(resolveSecret: SecretResolver): OpenSink {
         for (const [table, c] of Object.entries(result.tables)) {
           rows[table] = { insert: c.insert, update: c.update, delete: c.delete };
         }
+        current = view(sink.checkpoint);
         return {
           batchSeq: result.batchSeq,
           vgtid: result.vgtid.toJSON(),
           rows,
           sourceTimestamp: result.lastCommitTs ? result.lastCommitTs.getTime() / 1000 : 0,
+          resyncsCompleted: result.resyncsCompleted,
+          resyncing: current.snapshot.resyncing,
         };
       },
       rollback: async () => {

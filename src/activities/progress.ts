@@ -9,6 +9,10 @@ export interface CommittedBatch {
   rows: Record<string, TableCounters>;
   /** Source commit time (seconds) of the newest transaction in the batch; 0 when unknown (copy rows). */
   sourceTimestamp: number;
+  /** Tables whose resync finished in this batch. */
+  resyncsCompleted?: string[];
+  /** Tables still resyncing after this batch. */
+  resyncing?: string[];
 }
 
 /**
@@ -26,13 +30,22 @@ export class ProgressTracker {
   /** Totals of this run, for heartbeats. */
   readonly totals: Record<string, TableCounters> = {};
   copy: StreamStatus['copy'] = null;
+  /** Copy rows written since the last commit. */
+  private pendingCopy: Record<string, number> = {};
+  private copyEnded = false;
+  private resyncing: string[];
+  private resyncsCompleted: string[] = [];
+  private readonly generation: number;
 
   constructor(
     private readonly intervalMs: number,
     private readonly attempt: number,
     initial: { vgtid: VgtidJsonValue; batchSeq: number; committedAt: string } | null,
+    snapshot: { generation: number; resyncing: string[] } = { generation: 0, resyncing: [] },
     private readonly now: () => number = Date.now,
   ) {
+    this.generation = snapshot.generation;
+    this.resyncing = snapshot.resyncing;
     if (initial) {
       this.latest = { vgtid: initial.vgtid, batchSeq: initial.batchSeq, rows: {}, sourceTimestamp: 0 };
       // A run that has not committed yet reports the checkpoint's own commit time, never "now".
@@ -51,6 +64,19 @@ export class ProgressTracker {
 
   committed(batch: CommittedBatch): void {
     this.latest = batch;
+    if (this.copy !== null) {
+      for (const [table, rows] of Object.entries(this.pendingCopy)) {
+        this.copy.rowsCopied[table] = (this.copy.rowsCopied[table] ?? 0) + rows;
+      }
+      if (this.copyEnded) {
+        this.copy.inProgress = false;
+        this.copy.tablesDone = Object.keys(this.copy.rowsCopied).sort();
+      }
+    }
+    this.pendingCopy = {};
+    this.copyEnded = false;
+    if (batch.resyncing !== undefined) this.resyncing = batch.resyncing;
+    this.resyncsCompleted.push(...(batch.resyncsCompleted ?? []));
     this.lastCommitAt = new Date(this.now()).toISOString();
     if (batch.sourceTimestamp > 0) {
       this.lastSourceCommitAt = new Date(batch.sourceTimestamp * 1000).toISOString();
@@ -68,27 +94,47 @@ export class ProgressTracker {
   }
 
   /**
-   * Follows the copy phase for `status`: rows copied per table (as they are applied), tables done once no shard's
-   * position lists them as in progress, and the end at the final COPY_COMPLETED.
+   * Follows the copy phase for `status`: rows copied per table (counted once committed, so a rolled-back batch is
+   * never counted), tables done once no shard's position lists them as in progress, and the end at the final
+   * COPY_COMPLETED.
    */
   observe(item: StreamItem): void {
     if (item.kind === 'rows' && item.copy) {
       const table = `${item.schema.keyspace}.${item.schema.table}`;
       this.copy ??= { inProgress: true, tablesDone: [], rowsCopied: {} };
-      this.copy.rowsCopied[table] = (this.copy.rowsCopied[table] ?? 0) + item.changes.length;
-      this.dirty = true;
+      this.copy.inProgress = true;
+      this.pendingCopy[table] = (this.pendingCopy[table] ?? 0) + item.changes.length;
     } else if (item.kind === 'commit' && this.copy?.inProgress) {
       const copying = new Set(
         item.vgtid.shards().flatMap((s) => s.tablePKs.map((t) => `${s.keyspace}.${t.tableName}`)),
       );
-      this.copy.tablesDone = Object.keys(this.copy.rowsCopied)
+      this.copy.tablesDone = [
+        ...new Set([...Object.keys(this.copy.rowsCopied), ...Object.keys(this.pendingCopy)]),
+      ]
         .filter((t) => !copying.has(t))
         .sort();
     } else if (item.kind === 'copyCompleted' && item.keyspace === null && this.copy) {
-      this.copy.inProgress = false;
-      this.copy.tablesDone = Object.keys(this.copy.rowsCopied).sort();
-      this.dirty = true;
+      this.copyEnded = true;
     }
+  }
+
+  /** The sink dropped everything since its last commit: so do the copy counts. */
+  rolledBack(): void {
+    this.pendingCopy = {};
+    this.copyEnded = false;
+  }
+
+  private warning: string | null | undefined;
+
+  warnedWith(): string | null {
+    return this.warning ?? null;
+  }
+
+  /** Sets or clears the liveness warning shown in `status`. */
+  warn(message: string | null): void {
+    if (this.warning === message) return;
+    this.warning = message;
+    this.dirty = true;
   }
 
   /** Nothing is pending and the source is quiet (a heartbeat arrived): we are caught up. */
@@ -105,7 +151,12 @@ export class ProgressTracker {
     this.dirty = false;
     const rowsApplied = this.unreported;
     this.unreported = {};
+    const resyncsCompleted = this.resyncsCompleted;
+    this.resyncsCompleted = [];
     return {
+      snapshotGeneration: this.generation,
+      resyncing: [...this.resyncing],
+      resyncsCompleted,
       vgtid: this.latest.vgtid,
       batchSeq: this.latest.batchSeq,
       lastCommitAt: this.lastCommitAt ?? new Date(this.now()).toISOString(),
@@ -114,6 +165,7 @@ export class ProgressTracker {
       rowsApplied,
       copy: this.copy,
       attempt: this.attempt,
+      ...(this.warning !== undefined ? { warning: this.warning } : {}),
     };
   }
 

@@ -15,8 +15,14 @@ import type { RunEndReason, RunStreamInput, RunStreamResult } from './types.js';
 
 /** What the activity needs from the Postgres sink (src/sink). */
 export interface ChangeSink {
-  /** The committed position at claim time, or null for a new stream. */
+  /** The committed position at claim time, or null for a new stream (or one starting over). */
   readonly checkpoint: { vgtid: ProgressReport['vgtid']; batchSeq: number; committedAt: string } | null;
+  /** Snapshot bookkeeping of the committed checkpoint. */
+  readonly snapshot: SnapshotState;
+  /** Starts over from a fresh copy unless `generation` is done; empties the mirrors `copied` selects. */
+  resnapshot(generation: number, copied: (table: string) => boolean): Promise<void>;
+  /** Starts re-copying these tables (`keyspace.table`) into staging tables; no-op for those under way. */
+  startResync(tables: readonly string[]): Promise<void>;
   write(item: StreamItem): Promise<void>;
   /** True at a source-transaction boundary with applied-but-uncommitted work. */
   hasUncommitted(): boolean;
@@ -27,6 +33,15 @@ export interface ChangeSink {
   commit(): Promise<CommittedBatch | null>;
   rollback(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SnapshotState {
+  /** Resnapshots done so far. */
+  generation: number;
+  /** Tables (`keyspace.table`) being resynced. */
+  resyncing: string[];
+  /** The initial (or latest re-) copy has finished. */
+  copyDone: boolean;
 }
 
 export type OpenSink = (config: StreamConfig, log: Logger) => Promise<ChangeSink>;
@@ -55,9 +70,20 @@ export async function runStream(input: RunStreamInput, deps: StreamActivityDeps)
     const config = parseStreamConfig(input.config);
     log = log.child({ streamId: config.streamId });
     sink = await deps.openSink(config, log);
-    const start = startPosition(config, sink.checkpoint, input.known);
+    if (input.resnapshot !== undefined && input.resnapshot > sink.snapshot.generation) {
+      const copied = copiedTables(config);
+      await sink.resnapshot(input.resnapshot, copied);
+      log.warn({ generation: input.resnapshot }, 'resnapshot: mirrors emptied, copying again from scratch');
+    }
+    if (input.resync !== undefined && input.resync.length > 0) await sink.startResync(input.resync);
+    const start = startPosition(config, sink.checkpoint, input.known, sink.snapshot);
     log.info({ start: start.kind === 'vgtid' ? start.vgtid.serialize() : start.kind }, 'stream run starting');
-    progress = new ProgressTracker(config.run.progressIntervalSeconds * 1000, attempt, sink.checkpoint);
+    progress = new ProgressTracker(
+      config.run.progressIntervalSeconds * 1000,
+      attempt,
+      sink.checkpoint,
+      sink.snapshot,
+    );
     const reason = await consume(config, sink, progress, start, deps, log);
     const final = progress.take(true);
     if (final) await reportProgress(final);
@@ -77,6 +103,7 @@ export async function runStream(input: RunStreamInput, deps: StreamActivityDeps)
       kind: failureKind(err),
       retryable: String(isRetryable(err)),
     });
+    if (failureKind(err) === 'fenced') deps.metrics.fencedWrites.inc({ stream: streamIdOf(input) });
     if (isRetryable(err)) {
       await ctx.client.workflow
         .getHandle(workflowIdOf(ctx))
@@ -105,6 +132,13 @@ function retryDelayMs(input: RunStreamInput, attempt: number): number {
   const maxMs = (run.retryMaxSeconds ?? 60) * 1000;
   const base = Math.min(maxMs, initialMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
   return Math.round(base * (0.8 + 0.4 * Math.random()));
+}
+
+/** Which mirror tables a resnapshot copies again (and so empties first). */
+function copiedTables(config: StreamConfig): (table: string) => boolean {
+  const only = config.snapshot.mode === 'tables' ? config.snapshot.tables : undefined;
+  if (only === undefined) return () => true;
+  return (label) => only.some((t) => label === t || label.endsWith(`.${t}`));
 }
 
 function streamIdOf(input: RunStreamInput): string {
@@ -149,16 +183,21 @@ async function consume(
   const streamAbort = new AbortController();
   const onCancel = () => streamAbort.abort();
   cancelled.addEventListener('abort', onCancel, { once: true });
-  let lastReceiveAt = Date.now();
+  const startedAt = Date.now();
+  let lastReceiveAt = startedAt;
+  let received = false;
+  let lastDataAt = startedAt;
+  const heartbeatOnlyMs = config.run.heartbeatOnlyWarningSeconds * 1000;
   const items = new TimedIterator(
-    streamChanges(connection, buildVStreamRequest(streamSource(config), start), {
+    streamChanges(connection, buildVStreamRequest(streamSource(config, start, sink.snapshot), start), {
       zeroDate: config.policies.zeroDate,
       invalidText: config.policies.invalidText,
       undecodableRows: config.policies.badRows,
       signal: streamAbort.signal,
       onReceive: () => {
+        received = true;
         lastReceiveAt = Date.now();
-        metrics.lastEventTimestamp.set({ stream }, lastReceiveAt / 1000);
+        metrics.eventReceived(stream, lastReceiveAt);
       },
     })[Symbol.asyncIterator](),
   );
@@ -202,10 +241,14 @@ async function consume(
         const report = progress.take();
         if (report) await reportProgress(report);
         if (Date.now() - lastReceiveAt > idleLimitMs && !cancelled.aborted) {
+          const seconds = Math.round((Date.now() - lastReceiveAt) / 1000);
           throw Object.assign(
             new Error(
-              `nothing, not even a heartbeat, arrived from vtgate ${config.source.vtgate.address} for ` +
-                `${Math.round((Date.now() - lastReceiveAt) / 1000)} s; reconnecting`,
+              received
+                ? `nothing, not even a heartbeat, arrived from vtgate ${config.source.vtgate.address} for ` +
+                    `${seconds} s; reconnecting`
+                : `vtgate ${config.source.vtgate.address} sent no first event within ${seconds} s of the VStream ` +
+                    'call (no serving tablet yet, or vtgate is stuck); retrying',
             ),
             { retryable: true, kind: 'unavailable' },
           );
@@ -216,6 +259,7 @@ async function consume(
         if (sink.insideTransaction()) {
           // The call ended mid-transaction (cancellation, or the server went away): drop the partial one.
           await sink.rollback();
+          progress.rolledBack();
           return cancelled.aborted ? 'cancelled' : 'source-ended';
         }
         if (sink.hasUncommitted()) await commit();
@@ -224,6 +268,27 @@ async function consume(
       const item = next.value;
       await sink.write(item);
       progress.observe(item);
+      if (item.kind === 'rows' && item.copy) {
+        metrics.copyRows.inc(
+          { stream, table: `${item.schema.keyspace}.${item.schema.table}` },
+          item.changes.length,
+        );
+        metrics.copyInProgress.set({ stream }, 1);
+      } else if (item.kind === 'copyCompleted' && item.keyspace === null) {
+        metrics.copyInProgress.set({ stream }, 0);
+      }
+      if (item.kind !== 'heartbeat') {
+        lastDataAt = Date.now();
+        progress.warn(null);
+      } else if (Date.now() - lastDataAt >= heartbeatOnlyMs) {
+        const seconds = Math.round((Date.now() - lastDataAt) / 1000);
+        const idleFor = seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+        const message =
+          `only heartbeats for ${idleFor}: the source is idle, or vttablet's throttler is holding the ` +
+          'stream back (vtgate does not say which)';
+        if (progress.warnedWith() === null) log.warn({ idleSeconds: seconds }, message);
+        progress.warn(message);
+      }
       if (item.kind === 'heartbeat' && !sink.hasUncommitted() && !sink.insideTransaction())
         progress.caughtUp();
       if (item.kind === 'copyCompleted' && item.keyspace === null) log.info('copy phase completed');

@@ -6,6 +6,10 @@ export interface RunStreamInput {
   config: StreamConfigInput;
   /** The position the workflow knows (from progress reports), to cross-check against the sink's checkpoint. */
   known: { vgtid: VgtidJsonValue | null; batchSeq: number };
+  /** Start over from a fresh copy unless the sink has done this resnapshot generation already. */
+  resnapshot?: number;
+  /** Tables (`keyspace.table`) to re-copy while the stream goes on, unless already resyncing. */
+  resync?: string[];
 }
 
 /** Why a run ended without an error. */

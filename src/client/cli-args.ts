@@ -16,7 +16,8 @@ export type ParsedCommand = Common &
   (
     | { name: 'start'; file: string; json: boolean }
     | { name: 'pause'; streamId: string; reason?: string; wait: boolean; json: boolean }
-    | { name: 'resume'; streamId: string; json: boolean }
+    | { name: 'resume'; streamId: string; resnapshot: boolean; json: boolean }
+    | { name: 'resync'; streamId: string; table: string; json: boolean }
     | { name: 'stop'; streamId: string; wait: boolean; json: boolean }
     | { name: 'status'; streamId: string; json: boolean; timeoutMs: number }
     | { name: 'list'; all: boolean; json: boolean; timeoutMs: number }
@@ -121,9 +122,34 @@ export function buildProgram(
     .command('resume')
     .description('resume a paused stream')
     .argument('<streamId>', 'the stream', parseStreamId)
+    .option(
+      '--resnapshot',
+      'start over from a fresh copy: empty the mirror tables and copy them again (after purged binlogs or a ' +
+        'restored target database); the changelog keeps its history',
+      false,
+    )
     .addOption(jsonOption())
-    .action((streamId: string, opts: { json: boolean }, command: Command) =>
-      onCommand({ name: 'resume', streamId, json: opts.json, temporal: temporal(command) }),
+    .action((streamId: string, opts: { json: boolean; resnapshot: boolean }, command: Command) =>
+      onCommand({
+        name: 'resume',
+        streamId,
+        resnapshot: opts.resnapshot,
+        json: opts.json,
+        temporal: temporal(command),
+      }),
+    );
+
+  program
+    .command('resync')
+    .description(
+      'copy one table again while the others keep streaming; its mirror is replaced atomically once the copy ' +
+        'has caught up',
+    )
+    .argument('<streamId>', 'the stream', parseStreamId)
+    .argument('<table>', 'keyspace.table (or the bare table name when the stream has one keyspace)')
+    .addOption(jsonOption())
+    .action((streamId: string, table: string, opts: { json: boolean }, command: Command) =>
+      onCommand({ name: 'resync', streamId, table, json: opts.json, temporal: temporal(command) }),
     );
 
   program

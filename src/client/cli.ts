@@ -1,7 +1,7 @@
 // `vstream-relay`: parse the command line, run the command, turn failures into a message and an exit code.
 import { parseCommandLine, type ParsedCommand } from './cli-args.js';
 import { listStreams } from './commands/list.js';
-import { pauseStream, resumeStream, stopStream } from './commands/control.js';
+import { pauseStream, resumeStream, resyncTable, stopStream } from './commands/control.js';
 import { showStatus } from './commands/status.js';
 import { startStream } from './commands/start.js';
 import { validateConfigFile } from './commands/validate.js';
@@ -25,6 +25,8 @@ export async function executeCommand(
       return pauseStream(io, command, failure);
     case 'resume':
       return resumeStream(io, command, failure);
+    case 'resync':
+      return resyncTable(io, command, failure);
     case 'stop':
       return stopStream(io, command, failure);
     case 'status':

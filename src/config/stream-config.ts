@@ -159,6 +159,8 @@ const runSchema = z.strictObject({
   heartbeatTimeoutSeconds: z.number().int().min(5).max(600).default(30),
   /** Reconnect when nothing, not even a heartbeat, arrives for this many heartbeat intervals. */
   idleReconnectIntervals: z.number().int().min(2).max(100).default(4),
+  /** Warn (logs and `status.warning`) after this long with heartbeats but no data: idle source, or throttled. */
+  heartbeatOnlyWarningSeconds: z.number().int().min(10).max(86_400).default(600),
   /** Retry back-off for failed stream activities (seconds). */
   retryInitialSeconds: z.number().min(0.1).max(600).default(1),
   retryMaxSeconds: z.number().min(1).max(3600).default(60),
@@ -180,6 +182,7 @@ export const streamConfigSchema = z.strictObject({
     activityRunSeconds: 3_600,
     heartbeatTimeoutSeconds: 30,
     idleReconnectIntervals: 4,
+    heartbeatOnlyWarningSeconds: 600,
     retryInitialSeconds: 1,
     retryMaxSeconds: 60,
   }),

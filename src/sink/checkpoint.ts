@@ -20,7 +20,21 @@ export interface Checkpoint {
   lastCommitTs: Date | null;
   /** When the sink committed the end of the copy phase (every shard), if it has. */
   copyCompletedAt: Date | null;
+  /** How many resnapshots the stream has done (0 = only its first snapshot, if any). */
+  snapshotGeneration: number;
+  /** Tables being re-copied into a staging table while the stream runs. */
+  resyncs: TableResync[];
   updatedAt: Date;
+}
+
+/** A per-table resync under way: the mirror's rows go to `staging` until the table's copy completes. */
+export interface TableResync {
+  keyspace: string;
+  /** Source table name (bare). */
+  table: string;
+  live: { schema: string; table: string };
+  staging: { schema: string; table: string };
+  startedAt: string;
 }
 
 interface CheckpointRow {
@@ -32,11 +46,14 @@ interface CheckpointRow {
   txn_seq: string;
   last_commit_ts: Date | null;
   copy_completed_at: Date | null;
+  snapshot_generation: number;
+  resyncs: TableResync[];
   updated_at: Date;
 }
 
 const COLUMNS =
-  'stream_id, epoch, batch_seq, vgtid, changelog_seq, txn_seq, last_commit_ts, copy_completed_at, updated_at';
+  'stream_id, epoch, batch_seq, vgtid, changelog_seq, txn_seq, last_commit_ts, copy_completed_at, ' +
+  'snapshot_generation, resyncs, updated_at';
 
 function fromRow(row: CheckpointRow): Checkpoint {
   return {
@@ -48,6 +65,8 @@ function fromRow(row: CheckpointRow): Checkpoint {
     txnSeq: Number(row.txn_seq),
     lastCommitTs: row.last_commit_ts,
     copyCompletedAt: row.copy_completed_at,
+    snapshotGeneration: row.snapshot_generation,
+    resyncs: row.resyncs,
     updatedAt: row.updated_at,
   };
 }
@@ -118,6 +137,7 @@ export interface CheckpointAdvance {
   txnSeq: number;
   lastCommitTs: Date | null;
   copyCompleted: boolean;
+  resyncs: TableResync[];
 }
 
 /**
@@ -139,6 +159,7 @@ export async function advanceCheckpoint(
          txn_seq = $5,
          last_commit_ts = COALESCE($6, last_commit_ts),
          copy_completed_at = CASE WHEN $7 THEN COALESCE(copy_completed_at, now()) ELSE copy_completed_at END,
+         resyncs = $8::jsonb,
          updated_at = now()
      WHERE stream_id = $1 AND epoch = $2
      RETURNING batch_seq, updated_at`,
@@ -150,8 +171,47 @@ export async function advanceCheckpoint(
       advance.txnSeq,
       advance.lastCommitTs,
       advance.copyCompleted,
+      JSON.stringify(advance.resyncs),
     ],
   );
   if (rows[0] === undefined) throw new FencedError(streamId, epoch);
   return { batchSeq: Number(rows[0].batch_seq), updatedAt: rows[0].updated_at };
+}
+
+/**
+ * Rewrites the position part of the checkpoint outside a batch (a resnapshot or a resync starting), inside the
+ * caller's transaction and epoch-guarded. The batch number does not move: nothing was applied.
+ */
+export async function restartCheckpoint(
+  client: pg.ClientBase,
+  schema: string,
+  streamId: string,
+  epoch: number,
+  restart: {
+    vgtid: Vgtid | null;
+    snapshotGeneration: number;
+    resyncs: TableResync[];
+    copyCompleted: boolean;
+  },
+): Promise<Date> {
+  const { rows } = await client.query<{ updated_at: Date }>(
+    `UPDATE ${qualify(schema, 'checkpoints')}
+     SET vgtid = $3::jsonb,
+         snapshot_generation = $4,
+         resyncs = $5::jsonb,
+         copy_completed_at = CASE WHEN $6 THEN copy_completed_at ELSE NULL END,
+         updated_at = now()
+     WHERE stream_id = $1 AND epoch = $2
+     RETURNING updated_at`,
+    [
+      streamId,
+      epoch,
+      restart.vgtid === null ? null : restart.vgtid.serialize(),
+      restart.snapshotGeneration,
+      JSON.stringify(restart.resyncs),
+      restart.copyCompleted,
+    ],
+  );
+  if (rows[0] === undefined) throw new FencedError(streamId, epoch);
+  return rows[0].updated_at;
 }

@@ -88,6 +88,15 @@ const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    description: 'resnapshot generation and per-table resyncs in the checkpoint',
+    statements: (schema) => [
+      `ALTER TABLE ${qualify(schema, 'checkpoints')}
+         ADD COLUMN snapshot_generation integer NOT NULL DEFAULT 0,
+         ADD COLUMN resyncs jsonb NOT NULL DEFAULT '[]'`,
+    ],
+  },
 ];
 
 export const CONTROL_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

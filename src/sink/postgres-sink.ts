@@ -16,11 +16,12 @@ import type { Vgtid } from '../vstream/vgtid.js';
 import { encodeChange, quarantineImages } from './change-encoding.js';
 import type { EncodedChange } from './change-encoding.js';
 import type { ChangelogOp } from './changelog.js';
-import { advanceCheckpoint, claimStream, lockCheckpoint } from './checkpoint.js';
-import type { Checkpoint } from './checkpoint.js';
+import { advanceCheckpoint, claimStream, lockCheckpoint, restartCheckpoint } from './checkpoint.js';
+import type { Checkpoint, TableResync } from './checkpoint.js';
 import { acquireClient } from './connection.js';
 import { ensureChangelogTable, migrateControlSchema } from './control-schema.js';
 import { parseDdlEffects } from './ddl-statements.js';
+import { JournalTracker } from './journal-tracker.js';
 import type { DdlEffect } from './ddl-statements.js';
 import {
   SchemaIncompatibleError,
@@ -36,6 +37,14 @@ import { parseSinkSettings } from './options.js';
 import type { PostgresSinkOptions, SinkSettings } from './options.js';
 import { planColumnRename, planForSchema, planTableRename } from './schema-evolution.js';
 import type { EvolutionContext, EvolutionPlan } from './schema-evolution.js';
+import {
+  createStagingTable,
+  dropStagingTable,
+  positionWithTableCopy,
+  resyncCopied,
+  stagingTarget,
+  swapStagingTable,
+} from './resync.js';
 import { SourceTransaction, commitTimeOf } from './source-transaction.js';
 import { tableLabel } from './table-mapping.js';
 import type { TableMapping } from './table-mapping.js';
@@ -74,6 +83,8 @@ export interface CommitResult {
   flushes: number;
   /** The copy phase ended (every shard) in this batch. */
   copyCompleted: boolean;
+  /** Tables (`keyspace.table`) whose resync finished in this batch: their staging table is now the mirror. */
+  resyncsCompleted: string[];
 }
 
 export interface OpenedSink {
@@ -137,6 +148,8 @@ export class PostgresSink {
   private lastCommitTs: Date | null;
   private copyCompleted = false;
   private stats: BatchStats = emptyStats();
+  /** Reshard journals of this run: they decide which shards (and positions) a boundary stores. */
+  private journals = new JournalTracker();
 
   private constructor(
     private readonly client: pg.ClientBase,
@@ -257,7 +270,7 @@ export class PostgresSink {
             throw new SinkStateError('position item inside a source transaction');
           this.touch();
           this.noteCommitTime(item.timestamp);
-          this.boundary = item.vgtid;
+          this.boundary = this.journals.boundary(item);
           return;
         case 'heartbeat':
           return;
@@ -320,10 +333,12 @@ export class PostgresSink {
     const vgtid = this.boundary;
     if (vgtid === undefined || vgtid.hasUnresolvedCurrent()) return null;
     let advanced: { batchSeq: number; updatedAt: Date };
+    let resyncsCompleted: TableResync[] = [];
     try {
       await this.flush();
       await this.writes.drain();
       await this.ensureTransaction();
+      resyncsCompleted = await this.finishResyncs(vgtid);
       advanced = await advanceCheckpoint(
         this.client,
         this.settings.controlSchema,
@@ -335,6 +350,7 @@ export class PostgresSink {
           txnSeq: this.txnSeq,
           lastCommitTs: this.lastCommitTs,
           copyCompleted: this.copyCompleted,
+          resyncs: this.committed.resyncs.filter((r) => !resyncsCompleted.includes(r)),
         },
       );
       await this.client.query('COMMIT');
@@ -357,6 +373,7 @@ export class PostgresSink {
       quarantined: stats.quarantined,
       flushes: stats.flushes,
       copyCompleted: this.copyCompleted && this.committed.copyCompletedAt === null,
+      resyncsCompleted: resyncsCompleted.map((r) => tableLabel(r.keyspace, r.table)),
     };
     this.committed = {
       ...this.committed,
@@ -366,8 +383,15 @@ export class PostgresSink {
       txnSeq: this.txnSeq,
       lastCommitTs: this.lastCommitTs,
       copyCompletedAt: this.committed.copyCompletedAt ?? (this.copyCompleted ? advanced.updatedAt : null),
+      resyncs: this.committed.resyncs.filter((r) => !resyncsCompleted.includes(r)),
       updatedAt: advanced.updatedAt,
     };
+    for (const r of resyncsCompleted) {
+      this.logger?.info(
+        { streamId: this.streamId, table: tableLabel(r.keyspace, r.table) },
+        'resync completed',
+      );
+    }
     this.boundary = undefined;
     this.stats = emptyStats();
     this.logger?.debug(
@@ -375,6 +399,140 @@ export class PostgresSink {
       'batch committed',
     );
     return result;
+  }
+
+  /**
+   * Starts the stream over from a fresh copy (after `generation` was requested; a generation already done is a
+   * no-op): empties the mirror tables `copied` selects, abandons resyncs, forgets the position — all in one
+   * transaction. The changelog keeps its history; the copy's rows follow as `copy` rows.
+   */
+  async resnapshot(generation: number, copied: (label: string) => boolean): Promise<boolean> {
+    this.assertUsable();
+    if (this.hasUncommitted()) throw new SinkStateError('resnapshot() with uncommitted work');
+    if (generation <= this.committed.snapshotGeneration) return false;
+    try {
+      await this.ensureTransaction();
+      await this.registry.load();
+      for (const resync of this.committed.resyncs) await this.abandonResync(resync);
+      const truncated: string[] = [];
+      for (const mapping of this.registry.all()) {
+        const label = tableLabel(mapping.keyspace, mapping.sourceTable);
+        if (mapping.target === null || !copied(label)) continue;
+        await this.client.query(`TRUNCATE ${qualify(mapping.target.schema, mapping.target.table)}`);
+        truncated.push(label);
+      }
+      await this.registry.record({
+        keyspace: null,
+        shard: null,
+        sourceTable: null,
+        target: null,
+        action: 'resnapshot',
+        statement: null,
+        details: { generation, truncated, previousPosition: this.committed.vgtid?.toJSON() ?? null },
+        batchSeq: this.committed.batchSeq,
+      });
+      const updatedAt = await restartCheckpoint(
+        this.client,
+        this.settings.controlSchema,
+        this.settings.streamId,
+        this.committed.epoch,
+        { vgtid: null, snapshotGeneration: generation, resyncs: [], copyCompleted: false },
+      );
+      await this.client.query('COMMIT');
+      this.inPgTransaction = false;
+      this.committed = {
+        ...this.committed,
+        vgtid: null,
+        snapshotGeneration: generation,
+        resyncs: [],
+        copyCompletedAt: null,
+        updatedAt,
+      };
+      this.registry.reset();
+      this.shapes.clear();
+      this.logger?.info({ streamId: this.streamId, generation, truncated }, 'resnapshot started');
+      return true;
+    } catch (err) {
+      throw await this.fail(err, 'starting a resnapshot');
+    }
+  }
+
+  /**
+   * Starts re-copying mirrored tables (`keyspace.table` labels) while the stream goes on: a staging table per
+   * table receives the copy and the table's later changes, and replaces the mirror when the copy is done. The
+   * returned checkpoint names the tables in `table_p_ks`, so the next VStream call copies them. Tables already
+   * resyncing are left as they are.
+   */
+  async startResync(labels: readonly string[]): Promise<Checkpoint> {
+    this.assertUsable();
+    if (this.hasUncommitted()) throw new SinkStateError('startResync() with uncommitted work');
+    const wanted = labels.filter(
+      (label) => !this.committed.resyncs.some((r) => tableLabel(r.keyspace, r.table) === label),
+    );
+    if (wanted.length === 0) return this.committed;
+    let vgtid = this.committed.vgtid;
+    if (vgtid === null || this.committed.copyCompletedAt === null) {
+      throw new SinkStateError(
+        `cannot resync ${wanted.join(', ')}: the stream's initial copy has not finished; resync after it has`,
+      );
+    }
+    try {
+      await this.ensureTransaction();
+      await this.registry.load();
+      const started: TableResync[] = [];
+      for (const label of wanted) {
+        const mapping = this.registry.all().find((m) => tableLabel(m.keyspace, m.sourceTable) === label);
+        if (mapping === undefined || mapping.target === null) {
+          throw new SchemaIncompatibleError(
+            label,
+            mapping === undefined
+              ? 'cannot resync: this stream has not mirrored that table (check the name: keyspace.table)'
+              : 'cannot resync: the table goes to the changelog only (no mirror table to rebuild)',
+          );
+        }
+        const live = mapping.target;
+        const staging = stagingTarget(live);
+        await createStagingTable(this.client, label, live, staging);
+        const updated = structuredClone(mapping);
+        updated.target = staging;
+        await this.registry.update(updated);
+        vgtid = positionWithTableCopy(vgtid, mapping.keyspace, mapping.sourceTable);
+        const resync: TableResync = {
+          keyspace: mapping.keyspace,
+          table: mapping.sourceTable,
+          live,
+          staging,
+          startedAt: new Date().toISOString(),
+        };
+        started.push(resync);
+        await this.registry.record({
+          keyspace: mapping.keyspace,
+          shard: null,
+          sourceTable: mapping.sourceTable,
+          target: live,
+          action: 'resync_started',
+          statement: null,
+          details: { staging },
+          batchSeq: this.committed.batchSeq,
+        });
+      }
+      const resyncs = [...this.committed.resyncs, ...started];
+      const updatedAt = await restartCheckpoint(
+        this.client,
+        this.settings.controlSchema,
+        this.settings.streamId,
+        this.committed.epoch,
+        { vgtid, snapshotGeneration: this.committed.snapshotGeneration, resyncs, copyCompleted: true },
+      );
+      await this.client.query('COMMIT');
+      this.inPgTransaction = false;
+      this.committed = { ...this.committed, vgtid, resyncs, updatedAt };
+      this.shapes.clear();
+      this.logger?.info({ streamId: this.streamId, tables: wanted }, 'resync started');
+      return this.committed;
+    } catch (err) {
+      throw await this.fail(err, `starting a resync of ${wanted.join(', ')}`);
+    }
   }
 
   /**
@@ -528,7 +686,7 @@ export class PostgresSink {
     this.stats.transactions++;
     this.lastCommitTs = txn.commitTs ?? this.lastCommitTs;
     this.noteCommitTime(item.timestamp);
-    this.boundary = item.vgtid;
+    this.boundary = this.journals.boundary(item);
     const chunk = this.settings.chunk;
     if (this.writes.rows >= chunk.maxRows || this.writes.bytes >= chunk.maxBytes) await this.flush();
   }
@@ -556,7 +714,7 @@ export class PostgresSink {
     for (const effect of parseDdlEffects(item.statement)) await this.applyDdlEffect(item, effect, txn);
     this.stats.transactions++;
     this.noteCommitTime(item.timestamp);
-    this.boundary = item.vgtid;
+    this.boundary = this.journals.boundary(item);
   }
 
   private async applyDdlEffect(item: DdlItem, effect: DdlEffect, txn: SourceTransaction): Promise<void> {
@@ -644,6 +802,10 @@ export class PostgresSink {
   }
 
   private async onJournal(item: JournalItem): Promise<void> {
+    // The boundaries from here on store the new shards once every participant has sent this journal, and hold
+    // the participants before it until then (see journal-tracker.ts).
+    this.journals.journal(item, this.boundary ?? this.committed.vgtid ?? undefined);
+    this.touch();
     await this.ensureTransaction();
     await this.registry.load();
     await this.registry.record({
@@ -670,6 +832,49 @@ export class PostgresSink {
       await this.registry.update(updated);
       this.forgetShapes(mapping);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Resync
+
+  /** Swaps in the staging table of every resync whose copy `vgtid` shows as done on all shards. */
+  private async finishResyncs(vgtid: Vgtid): Promise<TableResync[]> {
+    const done = this.committed.resyncs.filter((r) => resyncCopied(vgtid, r));
+    if (done.length === 0) return done;
+    await this.registry.load();
+    for (const resync of done) {
+      await swapStagingTable(this.client, resync);
+      const mapping = this.registry.get(resync.keyspace, resync.table);
+      if (mapping !== undefined) {
+        const updated = structuredClone(mapping);
+        updated.target = resync.live;
+        await this.registry.update(updated);
+        this.forgetShapes(mapping);
+      }
+      await this.registry.record({
+        keyspace: resync.keyspace,
+        shard: null,
+        sourceTable: resync.table,
+        target: resync.live,
+        action: 'resync_completed',
+        statement: null,
+        details: { staging: resync.staging, startedAt: resync.startedAt },
+        position: vgtid,
+        batchSeq: this.batchInProgress,
+      });
+    }
+    return done;
+  }
+
+  /** Puts the mirror table back in place of an unfinished resync's staging table. */
+  private async abandonResync(resync: TableResync): Promise<void> {
+    await dropStagingTable(this.client, resync);
+    const mapping = this.registry.get(resync.keyspace, resync.table);
+    if (mapping === undefined) return;
+    const updated = structuredClone(mapping);
+    updated.target = resync.live;
+    await this.registry.update(updated);
+    this.forgetShapes(mapping);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -832,6 +1037,7 @@ export class PostgresSink {
     this.lastCommitTs = this.committed.lastCommitTs;
     this.copyCompleted = false;
     this.stats = emptyStats();
+    this.journals = new JournalTracker();
     this.writes.clear();
     this.registry.reset();
     this.shapes.clear();

@@ -51,6 +51,10 @@ const TLS_PATTERNS = [
   /ERR_TLS_/,
 ];
 const SCHEMA_PATTERNS = [/column .* not found/i, /unknown column/i, /table .* not found/i];
+// vtgate: `keyspace X fetch error: node doesn't exist: keyspaces/X/SrvKeyspace`; vttablet (copy of an exact
+// table rule): `table X is not present in the database`.
+const UNKNOWN_KEYSPACE = /keyspace \S+ fetch error: node doesn't exist/i;
+const UNKNOWN_TABLE = /table \S+ is not present in the database/i;
 // Transport-level breakage that vtgate reports as INTERNAL or UNKNOWN although it is transient.
 const TRANSIENT_PATTERNS = [
   /server EOF/i,
@@ -91,8 +95,8 @@ export function classifyVStreamError(err: unknown, address: string): VStreamErro
       'position',
       false,
       `${at} cannot stream from the stored position: ${detail}. The position is kept. Recovering needs a ` +
-        `fresh snapshot: stop the stream, delete its checkpoint row (control schema, table checkpoints) and ` +
-        `start it again with snapshot.mode initial.`,
+        `fresh snapshot (the mirror is emptied and copied again): \`vstream-relay resume <stream> --resnapshot\` ` +
+        `or the workflow update \`resnapshot\`.`,
     );
   }
   if (err.code === status.UNAVAILABLE && matches(TLS_PATTERNS, detail)) {
@@ -153,6 +157,18 @@ export function classifyVStreamError(err: unknown, address: string): VStreamErro
       return make('unavailable', true, `VStream from ${at} interrupted (${status[err.code]}): ${detail}`);
     case status.INTERNAL:
     case status.UNKNOWN:
+      // vtgate reports a keyspace missing from the topology, and vttablet a table the copy cannot find, as
+      // UNKNOWN: no retry brings them into existence, so the stream pauses naming them.
+      if (UNKNOWN_KEYSPACE.test(detail)) {
+        return make('request', false, `${at} does not know a keyspace in the request: ${detail}`);
+      }
+      if (UNKNOWN_TABLE.test(detail)) {
+        return make(
+          'schema',
+          false,
+          `${at} cannot copy a table the stream selects: ${detail}. Check source.tables against the source schema.`,
+        );
+      }
       // Unknown internal failures are retried with backoff (and shown as lastError) rather than pausing a
       // stream for good; the recognisable transient ones get a calmer message.
       return make(

@@ -51,6 +51,45 @@ export class StreamMetrics {
     registers: [this.registry],
   });
 
+  readonly fencedWrites = new Counter({
+    name: 'vstream_relay_fenced_writes_total',
+    help: 'Batches refused because another worker claimed the stream (a second writer fenced out)',
+    labelNames: ['stream'] as const,
+    registers: [this.registry],
+  });
+  readonly copyRows = new Counter({
+    name: 'vstream_relay_copy_rows_total',
+    help: 'Rows received from the copy phase (initial snapshot, resnapshot or resync), per table',
+    labelNames: ['stream', 'table'] as const,
+    registers: [this.registry],
+  });
+  readonly copyInProgress = new Gauge({
+    name: 'vstream_relay_copy_in_progress',
+    help: '1 while the stream is copying tables (snapshot or resync), else 0',
+    labelNames: ['stream'] as const,
+    registers: [this.registry],
+  });
+  /** Last arrival per stream, for the seconds-since gauge (computed at scrape time). */
+  private readonly lastEventAt = new Map<string, number>();
+  readonly secondsSinceLastEvent = new Gauge({
+    name: 'vstream_relay_seconds_since_last_event',
+    help: 'Seconds since anything (including a heartbeat) last arrived from vtgate',
+    labelNames: ['stream'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const now = Date.now();
+      for (const [stream, at] of this.lastEventAt) {
+        this.secondsSinceLastEvent.set({ stream }, (now - at) / 1000);
+      }
+    },
+  });
+
+  /** Something arrived from vtgate for this stream. */
+  eventReceived(stream: string, at = Date.now()): void {
+    this.lastEventAt.set(stream, at);
+    this.lastEventTimestamp.set({ stream }, at / 1000);
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'vstream_relay_process_' });
   }

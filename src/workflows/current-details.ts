@@ -9,6 +9,12 @@ export function renderCurrentDetails(status: StreamStatus): string {
   ];
   if (status.pausedReason) lines.push('', `Paused: ${status.pausedReason}`);
   if (status.lastError) lines.push('', `Last error (${status.lastError.kind}): ${status.lastError.message}`);
+  if (status.warning) lines.push('', `Warning: ${status.warning}`);
+  const snapshot = status.snapshot;
+  if (snapshot?.resnapshotRequested != null)
+    lines.push('', 'Resnapshot requested: copying every table again');
+  const resyncs = [...(snapshot?.resyncRequested ?? []), ...(snapshot?.resyncing ?? [])];
+  if (resyncs.length > 0) lines.push('', `Resyncing: ${resyncs.join(', ')}`);
   const shards = (status.vgtid?.shard_gtids ?? []) as { keyspace?: string; shard?: string; gtid?: string }[];
   if (shards.length > 0) {
     lines.push('', '| keyspace | shard | gtid |', '| --- | --- | --- |');

@@ -43,6 +43,23 @@ export interface StreamStatus {
   activity: { runs: number; attempt: number; startedAt: string | null };
   lastError: StreamErrorInfo | null;
   pausedReason: string | null;
+  /** Resnapshots and per-table resyncs (absent in streams started before they existed). */
+  snapshot?: SnapshotStatus;
+  /** Something looks wrong although nothing failed, e.g. only heartbeats for a long time (throttling?). */
+  warning?: string | null;
+}
+
+export interface SnapshotStatus {
+  /** Resnapshots done. */
+  generation: number;
+  /** A resnapshot asked for and not yet started by the sink: this generation. */
+  resnapshotRequested: number | null;
+  /** Tables (`keyspace.table`) asked to resync, not yet started by the sink. */
+  resyncRequested: string[];
+  /** Tables being copied again into staging tables. */
+  resyncing: string[];
+  /** Finished resyncs, newest last (at most 20 kept). */
+  resynced: { table: string; at: string }[];
 }
 
 /** Input of the workflow: the config, plus the state carried across continue-as-new. */
@@ -68,6 +85,13 @@ export interface ProgressReport {
   rowsApplied: Record<string, TableCounters>;
   copy: StreamStatus['copy'];
   attempt: number;
+  /** Resnapshots the sink has done. */
+  snapshotGeneration?: number;
+  /** Tables resyncing after the reported batch. */
+  resyncing?: string[];
+  /** Tables whose resync finished since the previous report. */
+  resyncsCompleted?: string[];
+  warning?: string | null;
 }
 
 export const pauseSignal = defineSignal<[reason?: string]>('pause');
@@ -81,6 +105,16 @@ export const streamErrorSignal = defineSignal<[StreamErrorInfo]>('streamError');
 /** Pauses and returns once the activity has really stopped, with the final position. */
 export const pauseUpdate = defineUpdate<StreamStatus, [reason: string | null]>('pause');
 export const resumeUpdate = defineUpdate<StreamStatus, []>('resume');
+/**
+ * Starts the stream over from a fresh copy of its tables (after purged binlogs, or a restored target): the mirror
+ * tables are emptied and copied again, the changelog keeps its history. Resumes a paused stream.
+ */
+export const resnapshotUpdate = defineUpdate<StreamStatus, []>('resnapshot');
+/**
+ * Copies one table (`keyspace.table`, or the bare name when the stream has one keyspace) again while the others
+ * keep streaming; its mirror is replaced atomically when the copy has caught up.
+ */
+export const resyncTableUpdate = defineUpdate<StreamStatus, [table: string]>('resyncTable');
 
 export const currentVgtidQuery = defineQuery<VgtidJsonValue | null>('currentVgtid');
 export const statusQuery = defineQuery<StreamStatus>('status');

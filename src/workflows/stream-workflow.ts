@@ -21,12 +21,15 @@ import {
   pauseSignal,
   pauseUpdate,
   progressSignal,
+  resnapshotUpdate,
+  resyncTableUpdate,
   resumeSignal,
   resumeUpdate,
   statusQuery,
   stopSignal,
   streamErrorSignal,
   type ProgressReport,
+  type SnapshotStatus,
   type StreamErrorInfo,
   type StreamStatus,
   type StreamWorkflowInput,
@@ -65,8 +68,36 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
   let stopRequested = false;
   let activityScope: CancellationScope | undefined;
   let activityRunning = false;
+  const snapshot: SnapshotStatus = (status.snapshot ??= {
+    generation: 0,
+    resnapshotRequested: null,
+    resyncRequested: [],
+    resyncing: [],
+    resynced: [],
+  });
 
   const refreshDetails = () => setCurrentDetails(renderCurrentDetails(status));
+  // Each activity attempt counts its copy from zero; `status` adds them up across attempts and runs.
+  let copyBase: { key: string; copy: NonNullable<StreamStatus['copy']> } | undefined;
+  const mergeCopy = (report: ProgressReport): StreamStatus['copy'] => {
+    if (report.copy === null) return status.copy;
+    const key = `${status.activity.runs}:${report.attempt}`;
+    if (copyBase?.key !== key) {
+      const before = status.copy ?? { inProgress: true, tablesDone: [], rowsCopied: {} };
+      copyBase = {
+        key,
+        copy: { ...before, tablesDone: [...before.tablesDone], rowsCopied: { ...before.rowsCopied } },
+      };
+    }
+    const rowsCopied = { ...copyBase.copy.rowsCopied };
+    for (const [table, rows] of Object.entries(report.copy.rowsCopied)) {
+      rowsCopied[table] = (rowsCopied[table] ?? 0) + rows;
+    }
+    const tablesDone = report.copy.inProgress
+      ? [...new Set([...copyBase.copy.tablesDone, ...report.copy.tablesDone])].sort()
+      : Object.keys(rowsCopied).sort();
+    return { inProgress: report.copy.inProgress, tablesDone, rowsCopied };
+  };
   const applyProgress = (report: ProgressReport) => {
     // Reports from an older attempt can arrive late; the position only moves forward. A report of the same
     // batch (a run's final report repeats its last one) refreshes lag but must not count rows twice.
@@ -77,8 +108,24 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
     status.lastCommitAt = report.lastCommitAt;
     status.lastSourceCommitAt = report.lastSourceCommitAt ?? status.lastSourceCommitAt;
     status.lagSeconds = report.lagSeconds;
-    status.copy = report.copy;
+    status.copy = mergeCopy(report);
     status.activity.attempt = report.attempt;
+    if (report.warning !== undefined) status.warning = report.warning;
+    if (report.snapshotGeneration !== undefined) {
+      snapshot.generation = Math.max(snapshot.generation, report.snapshotGeneration);
+      if (snapshot.resnapshotRequested !== null && snapshot.generation >= snapshot.resnapshotRequested) {
+        snapshot.resnapshotRequested = null;
+      }
+    }
+    if (report.resyncing !== undefined) {
+      const completed = report.resyncsCompleted ?? [];
+      snapshot.resyncing = report.resyncing;
+      snapshot.resyncRequested = snapshot.resyncRequested.filter(
+        (t) => !report.resyncing!.includes(t) && !completed.includes(t),
+      );
+      for (const table of completed) snapshot.resynced.push({ table, at: report.lastCommitAt });
+      snapshot.resynced.splice(0, Math.max(0, snapshot.resynced.length - 20));
+    }
     for (const [table, counters] of newBatches ? Object.entries(report.rowsApplied) : []) {
       const total = (status.rowsApplied[table] ??= { insert: 0, update: 0, delete: 0 });
       total.insert += counters.insert;
@@ -129,6 +176,49 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
     requestResume();
     return status;
   });
+  // Both restart the activity run (at a commit boundary) so the next run starts with the request.
+  setHandler(
+    resnapshotUpdate,
+    async () => {
+      snapshot.resnapshotRequested = snapshot.generation + 1;
+      snapshot.resyncRequested = [];
+      status.vgtid = null;
+      status.copy = null;
+      status.lastError = null;
+      requestResume();
+      activityScope?.cancel();
+      refreshDetails();
+      return status;
+    },
+    {
+      validator: () => {
+        if (stopRequested) throw new Error('the stream is stopping');
+      },
+    },
+  );
+  setHandler(
+    resyncTableUpdate,
+    async (table) => {
+      const label = qualifiedTable(table);
+      if (!snapshot.resyncRequested.includes(label) && !snapshot.resyncing.includes(label)) {
+        snapshot.resyncRequested.push(label);
+        activityScope?.cancel();
+      }
+      refreshDetails();
+      return status;
+    },
+    {
+      validator: (table) => {
+        if (stopRequested) throw new Error('the stream is stopping');
+        if (snapshot.resnapshotRequested !== null)
+          throw new Error('a resnapshot is pending; it copies every table');
+        if (status.vgtid === null || status.copy?.inProgress === true) {
+          throw new Error('the initial copy has not finished; resync a table once it has');
+        }
+        qualifiedTable(table);
+      },
+    },
+  );
   setHandler(currentVgtidQuery, () => status.vgtid);
   setHandler(statusQuery, () => status);
 
@@ -142,6 +232,15 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
     throw err;
   }
   status.streamId = config.streamId;
+  const keyspaceNames = config.source.keyspaces.map((k) => k.name);
+  function qualifiedTable(table: string): string {
+    const dot = table.indexOf('.');
+    if (dot > 0 && keyspaceNames.includes(table.slice(0, dot)) && dot < table.length - 1) return table;
+    if (dot < 0 && table !== '' && keyspaceNames.length === 1) return `${keyspaceNames[0]}.${table}`;
+    throw new Error(
+      `name the table as keyspace.table with one of this stream's keyspaces (${keyspaceNames.join(', ')}), got ${JSON.stringify(table)}`,
+    );
+  }
 
   const { runStream } = proxyActivities<StreamActivities>({
     // Stated explicitly: an unset cancellationType reaches the server as TRY_CANCEL in SDK 1.24, which would let
@@ -184,6 +283,8 @@ export async function vstreamToPostgres(input: StreamWorkflowInput): Promise<Str
         const run = runStream({
           config: input.config,
           known: { vgtid: status.vgtid, batchSeq: status.batchSeq },
+          ...(snapshot.resnapshotRequested !== null ? { resnapshot: snapshot.resnapshotRequested } : {}),
+          ...(snapshot.resyncRequested.length > 0 ? { resync: [...snapshot.resyncRequested] } : {}),
         });
         // Drain for continue-as-new as soon as the server suggests it, instead of at the end of the run.
         // (The watcher is cancelled with the scope when the run ends first; that rejection is expected.)

@@ -3,7 +3,9 @@ import { streamWorkflowId } from '../../config/stream-config.js';
 import {
   pauseSignal,
   pauseUpdate,
+  resnapshotUpdate,
   resumeUpdate,
+  resyncTableUpdate,
   stopSignal,
   type StreamStatus,
 } from '../../workflows/definitions.js';
@@ -57,13 +59,49 @@ export async function pauseStream(
   });
 }
 
-export async function resumeStream(io: CliIo, options: StreamTarget, failure: FailureContext): Promise<void> {
+/** Resumes a paused stream; with `resnapshot`, from a fresh copy of its tables instead of its position. */
+export async function resumeStream(
+  io: CliIo,
+  options: StreamTarget & { resnapshot: boolean },
+  failure: FailureContext,
+): Promise<void> {
   const workflowId = target(options.streamId, failure);
   await withSession(io, options.temporal, failure, async ({ client }) => {
-    const status = await client.workflow.getHandle(workflowId).executeUpdate(resumeUpdate);
+    const handle = client.workflow.getHandle(workflowId);
+    const status = options.resnapshot
+      ? await handle.executeUpdate(resnapshotUpdate)
+      : await handle.executeUpdate(resumeUpdate);
     if (options.json) return writeJson(io, status);
+    if (options.resnapshot) {
+      io.stdout.write(
+        `stream ${options.streamId} resumed with a fresh snapshot (state: ${status.state}): its mirror tables are ` +
+          `emptied and copied again; vstream-relay status ${options.streamId} shows the copy's progress\n`,
+      );
+      return;
+    }
     io.stdout.write(
       renderPositionReport(`stream ${options.streamId} resumed (state: ${status.state})`, status.vgtid),
+    );
+  });
+}
+
+/** Asks the stream to copy one table again while the others keep streaming. */
+export async function resyncTable(
+  io: CliIo,
+  options: StreamTarget & { table: string },
+  failure: FailureContext,
+): Promise<void> {
+  const workflowId = target(options.streamId, failure);
+  await withSession(io, options.temporal, failure, async ({ client }) => {
+    const status = await client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(resyncTableUpdate, { args: [options.table] });
+    if (options.json) return writeJson(io, status);
+    const pending = [...(status.snapshot?.resyncRequested ?? []), ...(status.snapshot?.resyncing ?? [])];
+    io.stdout.write(
+      `resync of ${pending.join(', ') || options.table} requested on stream ${options.streamId}: the table is ` +
+        `copied into a staging table and replaces the mirror when done (vstream-relay status ` +
+        `${options.streamId} shows it)\n`,
     );
   });
 }

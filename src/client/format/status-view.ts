@@ -105,6 +105,22 @@ export interface StatusViewContext {
   now: Date;
 }
 
+/** Resnapshots and resyncs, when there is anything to say. */
+function renderSnapshot(snapshot: StreamStatus['snapshot']): string[] {
+  if (snapshot === undefined) return [];
+  const lines: string[] = [];
+  if (snapshot.resnapshotRequested !== null) lines.push(field('resnapshot', 'requested, starting'));
+  else if (snapshot.generation > 0) lines.push(field('resnapshots', String(snapshot.generation)));
+  const resyncs = [
+    ...snapshot.resyncRequested.map((t) => `${t} (requested)`),
+    ...snapshot.resyncing.map((t) => `${t} (copying)`),
+  ];
+  if (resyncs.length > 0) lines.push(field('resync', resyncs.join(', ')));
+  const last = snapshot.resynced.at(-1);
+  if (last !== undefined) lines.push(field('last resync', `${last.table} done at ${last.at}`));
+  return lines;
+}
+
 /** The full `status` text: header fields, position, rows applied, copy progress, last error. */
 export function renderStatus(status: StreamStatus, context: StatusViewContext): string {
   const state =
@@ -140,7 +156,9 @@ export function renderStatus(status: StreamStatus, context: StatusViewContext): 
     ...renderRowsApplied(status.rowsApplied),
     '',
     ...renderCopy(status.copy),
+    ...renderSnapshot(status.snapshot),
     '',
+    ...(status.warning ? [field('warning', status.warning)] : []),
     field(
       'last error',
       error === null

@@ -1,6 +1,6 @@
 // Fault injection for the test vtgate: break streams (clean end or a gRPC error) after N events, N
 // responses or a chosen event; refuse new calls; stall data (vtgate heartbeats keep flowing); slow
-// every response down. Every knob is bounded so a forgotten fault cannot hang a test run.
+// every response down; go silent (no data, no heartbeats). Every knob is bounded so a forgotten fault cannot hang a test run.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VtrpcCode } from '../../vstream/proto.js';
 import type { VEventInit } from './proto-types.js';
@@ -43,6 +43,7 @@ export class FaultController {
   private readonly rejections: { code: number; message: string }[] = [];
   private readonly targets = new Set<FaultTarget>();
   private stallUntil = 0;
+  private silenceUntil = 0;
   private slowUntil = 0;
   private slowDelayMs = 0;
 
@@ -84,6 +85,19 @@ export class FaultController {
     this.stallUntil = Date.now() + clamp(ms, MAX_STALL_MS);
   }
 
+  /**
+   * Sends nothing at all for `ms` (at most 60 s): no data and no vtgate heartbeats, as a vtgate whose tablet
+   * stream hangs while the TCP connection stays up. Held data goes out afterwards.
+   */
+  silence(ms: number): void {
+    this.silenceUntil = Date.now() + clamp(ms, MAX_STALL_MS);
+  }
+
+  /** True while `silence()` is in force (heartbeats are skipped). */
+  get silenced(): boolean {
+    return Date.now() < this.silenceUntil;
+  }
+
   /** Delays every data response by `delayMs` (at most 10 s) for `durationMs` (at most 60 s). */
   slowDown(delayMs: number, durationMs = MAX_STALL_MS): void {
     this.slowDelayMs = clamp(delayMs, MAX_DELAY_MS);
@@ -93,7 +107,7 @@ export class FaultController {
   reset(): void {
     this.breaks.length = 0;
     this.rejections.length = 0;
-    this.stallUntil = this.slowUntil = this.slowDelayMs = 0;
+    this.stallUntil = this.silenceUntil = this.slowUntil = this.slowDelayMs = 0;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -115,7 +129,7 @@ export class FaultController {
   /** Waits out a stall and a slow-down before a data response; returns early when `signal` aborts. */
   async beforeSend(signal: AbortSignal): Promise<void> {
     for (;;) {
-      const wait = this.stallUntil - Date.now();
+      const wait = Math.max(this.stallUntil, this.silenceUntil) - Date.now();
       if (wait <= 0 || signal.aborted) break;
       await sleep(Math.min(wait, 50), undefined, { signal }).catch(() => undefined);
     }

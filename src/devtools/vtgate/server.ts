@@ -119,6 +119,8 @@ export interface TestVtgate {
   rows(table: string, options?: { keyspace?: string }): Record<string, string | Buffer | null>[];
   /** Streams currently open. */
   readonly activeStreams: number;
+  /** The last VStream requests received (at most 50, oldest first), as decoded; for asserting what clients ask. */
+  readonly requests: readonly VStreamRequest[];
   close(): Promise<void>;
 }
 
@@ -182,6 +184,7 @@ export async function startTestVtgate(options: TestVtgateOptions): Promise<TestV
   const hooks: TestVtgateHooks = { ...options.hooks };
   const authEntries = options.auth ? (Array.isArray(options.auth) ? options.auth : [options.auth]) : null;
   const sessions = new Set<VStreamSession>();
+  const requests: VStreamRequest[] = [];
   const sessionOptions = {
     cell,
     heartbeatUnitMs: options.heartbeatUnitMs ?? 1000,
@@ -197,6 +200,8 @@ export async function startTestVtgate(options: TestVtgateOptions): Promise<TestV
   };
 
   const handler = (call: grpc.ServerWritableStream<VStreamRequest, VStreamResponseInit>) => {
+    requests.push(call.request);
+    if (requests.length > 50) requests.shift();
     const denied = authEntries ? checkAuth(authEntries, call.metadata) : null;
     if (denied) return fail(call, denied);
     const rejection = faults.takeRejection();
@@ -266,6 +271,9 @@ export async function startTestVtgate(options: TestVtgateOptions): Promise<TestV
     rows: (table, o) => cluster.rows(table, o?.keyspace),
     get activeStreams() {
       return sessions.size;
+    },
+    get requests() {
+      return [...requests];
     },
     close: async () => {
       if (closed) return;

@@ -437,6 +437,10 @@ export class VStreamSession implements FaultTarget {
 
   private async sendHeartbeat(): Promise<void> {
     if (this.outcome) return;
+    if (this.faults.silenced) {
+      this.resetHeartbeat();
+      return;
+    }
     const nowMs = this.options.tablet.clock();
     const ev: VEventInit = {
       type: VEventType.HEARTBEAT,

@@ -9,6 +9,7 @@ import type { StreamConfigInput } from '../../../src/config/stream-config.js';
 import { startTestVtgate, type TestVtgate } from '../../../src/devtools/vtgate/index.js';
 import {
   pauseUpdate,
+  resnapshotUpdate,
   resumeUpdate,
   statusQuery,
   stopSignal,
@@ -195,7 +196,7 @@ describe('fatal stream errors', () => {
     }
   });
 
-  test('a stored position whose binlogs were purged pauses the stream and says how to recover with a fresh snapshot', async () => {
+  test('a stored position whose binlogs were purged pauses the stream; a resnapshot recovers it', async () => {
     const vtgate = await startVtgate();
     const sink = await createSinkDatabase();
     try {
@@ -244,10 +245,33 @@ describe('fatal stream errors', () => {
       await pausedByError(handle, 'position');
       expect(position(await readCheckpoint(sink.db, streamId))).toEqual(position(atPause));
 
+      // What the error says to do (`vstream-relay resume <id> --resnapshot` sends this update): the mirror is
+      // emptied and copied again in full, including the rows whose changes were purged, and streaming goes on.
+      vtgate.delete('customer', [{ id: 1 }, { id: 2 }]);
+      const resnapshot = await handle.executeUpdate(resnapshotUpdate);
+      expect(resnapshot.lastError).toBeNull();
+      expect(resnapshot.snapshot?.resnapshotRequested).toBe(1);
+      await caughtUp(sink, vtgate);
+      vtgate.insert('customer', [{ id: 2_000, email: 'after-resnapshot@example.com' }]);
+      await caughtUp(sink, vtgate);
+      const after = await waitUntil(
+        'the resnapshot to show in status',
+        () => handle.query(statusQuery),
+        (s) => s.snapshot?.generation === 1 && s.snapshot.resnapshotRequested === null && s.vgtid !== null,
+      );
+      expect(after.state).toBe('running');
+      const stored = await readCheckpoint(sink.db, streamId);
+      expect(stored!.batchSeq).toBeGreaterThan(atPause!.batchSeq);
+      const history = await sink.db.query<{ action: string }>(
+        `SELECT action FROM vstream_relay.ddl_history WHERE stream_id = $1 AND action = 'resnapshot'`,
+        [streamId],
+      );
+      expect(history.rows).toHaveLength(1);
+
       await handle.signal(stopSignal);
       const final = await handle.result();
       expect(final.state).toBe('stopped');
-      expect(final.vgtid).toEqual(atPause!.vgtid);
+      expect(final.vgtid).toEqual(stored!.vgtid);
     } finally {
       await vtgate.close();
       await sink.db.end();

@@ -174,6 +174,7 @@ describe('fencing', () => {
           txnSeq: 0,
           lastCommitTs: null,
           copyCompleted: false,
+          resyncs: [],
         }),
       ).rejects.toThrow(FencedError);
     } finally {
@@ -321,7 +322,7 @@ test('two workers starting at once migrate the control schema safely', async () 
   );
   await Promise.all(opened.map((o) => o.sink.close()));
   const check = await connect(fresh);
-  const { rows } = await check.query('SELECT version FROM ctl.schema_migrations');
-  expect(rows).toEqual([{ version: 1 }]);
+  const { rows } = await check.query('SELECT version FROM ctl.schema_migrations ORDER BY version');
+  expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
   await check.end();
 });

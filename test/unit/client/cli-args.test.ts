@@ -52,8 +52,15 @@ describe('parseCommandLine', () => {
 
   it('resume, and stop which does not wait unless asked', async () => {
     expect(await parse('resume', 'orders')).toMatchObject({
-      command: { name: 'resume', streamId: 'orders' },
+      command: { name: 'resume', streamId: 'orders', resnapshot: false },
     });
+    expect(await parse('resume', '--resnapshot', 'orders')).toMatchObject({
+      command: { name: 'resume', streamId: 'orders', resnapshot: true },
+    });
+    expect(await parse('resync', 'orders', 'commerce.customer')).toMatchObject({
+      command: { name: 'resync', streamId: 'orders', table: 'commerce.customer' },
+    });
+    expect(await parse('resync', 'orders')).toEqual({ kind: 'exit', exitCode: 2 });
     expect(await parse('stop', 'orders')).toMatchObject({ command: { name: 'stop', wait: false } });
     expect(await parse('stop', '--wait', 'orders')).toMatchObject({ command: { name: 'stop', wait: true } });
   });

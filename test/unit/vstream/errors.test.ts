@@ -63,7 +63,7 @@ describe('classifyVStreamError', () => {
       grpcError(status.UNKNOWN, 'gtid_purged contains gtids'),
       'vtgate:15991',
     );
-    expect(position.message).toMatch(/position is kept\. Recovering needs a fresh snapshot: stop the stream/);
+    expect(position.message).toMatch(/position is kept\. Recovering needs a fresh snapshot .*--resnapshot/);
     const big = classifyVStreamError(
       grpcError(status.RESOURCE_EXHAUSTED, 'Received message larger than max'),
       'v:1',
