@@ -5,7 +5,13 @@
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestVtgate, type TestVtgate } from '../../../src/devtools/vtgate/index.js';
-import { resyncTableUpdate, statusQuery, stopSignal } from '../../../src/workflows/definitions.js';
+import {
+  pauseSignal,
+  resumeUpdate,
+  resyncTableUpdate,
+  statusQuery,
+  stopSignal,
+} from '../../../src/workflows/definitions.js';
 import { vstreamToPostgres } from '../../../src/workflows/stream-workflow.js';
 import {
   CUSTOMER_COLUMNS,
@@ -70,7 +76,7 @@ describe('resyncTable', () => {
     const streamId = uniqueName('resync');
     let writer: NodeJS.Timeout | undefined;
     try {
-      for (let id = 1; id <= 200; id++) vtgate.insert('customer', [{ id, email: `c${id}@example.com` }]);
+      for (let id = 1; id <= 600; id++) vtgate.insert('customer', [{ id, email: `c${id}@example.com` }]);
       vtgate.insert('note', [{ id: 1, body: 'first' }]);
       const handle = await temporal.client.workflow.start(vstreamToPostgres, {
         taskQueue,
@@ -114,6 +120,20 @@ describe('resyncTable', () => {
         vtgate.insert('note', [{ id: 1 + tick, body: `note ${tick}` }]);
       }, 50);
 
+      // The stream is paused from inside the re-copy (its third batch), as an operator or a worker restart would.
+      let copyBatches = 0;
+      vtgate.hooks.beforeCopyBatch = async () => {
+        copyBatches++;
+        if (copyBatches !== 3) return;
+        // Hold this shard's copy until the stream has stopped (cancellation reaches the activity with its next
+        // heartbeat, which can take seconds).
+        await handle.signal(pauseSignal, 'mid-resync');
+        await waitUntil(
+          'the pause',
+          () => handle.query(statusQuery),
+          (st) => st.state === 'paused',
+        );
+      };
       const requested = await handle.executeUpdate(resyncTableUpdate, { args: ['customer'] });
       expect(requested.snapshot?.resyncRequested).toEqual(['commerce.customer']);
       // A table the stream does not have is refused by the update itself, naming the keyspaces.
@@ -124,6 +144,18 @@ describe('resyncTable', () => {
       expect(refused?.cause?.message).toMatch(
         /keyspace\.table with one of this stream's keyspaces \(commerce\)/,
       );
+
+      // A new activity run in the middle of the resync (as after a worker restart) carries on with it: the
+      // staging table and the copy position are in the checkpoint.
+      const paused = await waitUntil(
+        'the stream to pause in the middle of the resync',
+        () => handle.query(statusQuery),
+        (st) => st.state === 'paused',
+      );
+      expect(paused.snapshot?.resyncing).toEqual(['commerce.customer']);
+      const staging = await sink.db.query(`SELECT to_regclass('commerce.customer__vsr_resync') AS t`);
+      expect(staging.rows[0].t).not.toBeNull();
+      await handle.executeUpdate(resumeUpdate);
 
       const done = await waitUntil(
         'the resync to finish',
