@@ -138,15 +138,36 @@ function parseKeyRangeOrThrow(spec: string): KeyRange {
   }
 }
 
+/**
+ * The rule the copy phase works from. Like uvstreamer's getQuery, a rule naming the table exactly with an empty
+ * filter or a key range becomes a select, so the copy succeeds where the binlog phase (buildTablePlan below)
+ * fails; regex rules already take both forms.
+ */
+export function copyPhaseRule(rule: RuleLike, table: string): RuleLike {
+  if (rule.match.startsWith('/')) return rule;
+  const filter = rule.filter.trim();
+  const from = `\`${table.replace(/`/g, '``')}\``;
+  if (filter === '') return { match: table, filter: `select * from ${from}` };
+  if (isKeyRangeSpec(filter))
+    return { match: table, filter: `select * from ${from} where in_keyrange('${filter}')` };
+  return rule;
+}
+
 /** Builds the plan a rule gives for one version of a table. Throws VtgateError as vstreamer would fail. */
 export function buildTablePlan(rule: RuleLike, schema: TableSchema): TablePlan {
   const filter = rule.filter.trim();
-  if (filter === '') return makePlan(schema, allColumns(schema), []);
-  if (rule.match.startsWith('/') || isKeyRangeSpec(filter)) {
-    // Regex rules only take a key range, applied to the table's primary vindex (our shard key).
+  if (rule.match.startsWith('/')) {
+    // Regex rules take nothing or a key range, applied to the table's primary vindex (our shard key).
+    if (filter === '') return makePlan(schema, allColumns(schema), []);
     if (!isKeyRangeSpec(filter)) throw unknownError(`error parsing keyrange: ${filter}`);
     const range = parseKeyRangeOrThrow(filter);
     return makePlan(schema, allColumns(schema), [keyRangePredicate(schema, schema.shardKey, range)]);
+  }
+  // A rule naming the table exactly takes a select statement only: vstreamer parses its filter as SQL, so an
+  // empty filter fails (seen on a real vtgate v24: "Query was empty", then "failed to build table replication
+  // plan for table T") and a bare key range is a syntax error.
+  if (filter === '') {
+    throw unknownError(`Query was empty\nfailed to build table replication plan for table ${schema.name}`);
   }
   return buildSelectPlan(filter, schema);
 }

@@ -16,6 +16,7 @@ import { comparePk, type KeyspaceState, type ShardState } from './model.js';
 import { invalidArgument, unknownError, type VtgateError } from './errors.js';
 import {
   buildTablePlan,
+  copyPhaseRule,
   findRule,
   ruleMatchesTable,
   type FilterLike,
@@ -365,7 +366,7 @@ export class TabletStream {
       // Dropped while waiting its turn: vstreamer's query would fail.
       throw unknownError(`table ${copy.table} is not present in the database`);
     }
-    const plan = buildTablePlan(copy.rule, schema);
+    const plan = buildTablePlan(copyPhaseRule(copy.rule, copy.table), schema);
     const snapshotSeq = shard.gtids.seq;
     const rows = shard.snapshot(schema);
     if (this.pos !== 0 && this.pos < snapshotSeq) yield* this.binlog(this.pos, snapshotSeq, true);

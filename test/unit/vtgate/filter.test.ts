@@ -1,7 +1,12 @@
 // Pins vstreamer's rule matching (first match wins, unanchored "/regex") and the select plans.
 import { describe, expect, it } from 'vitest';
 import { VtrpcCode } from '../../../src/vstream/proto.js';
-import { buildTablePlan, findRule, ruleMatchesTable } from '../../../src/devtools/vtgate/filter.js';
+import {
+  buildTablePlan,
+  copyPhaseRule,
+  findRule,
+  ruleMatchesTable,
+} from '../../../src/devtools/vtgate/filter.js';
 import { buildTableSchema } from '../../../src/devtools/vtgate/schema.js';
 import { normalizeCell } from '../../../src/devtools/vtgate/values.js';
 
@@ -31,6 +36,24 @@ describe('rule matching', () => {
     expect(findRule({ rules: [{ match: 'Customer', filter: '' }] }, 'customer')).toBeNull();
     expect(ruleMatchesTable({ rules: [{ match: '/(', filter: '' }] }, 'x')).toBe(false);
     expect(() => findRule({ rules: [{ match: '/(', filter: '' }] }, 'x')).toThrow(/error parsing regexp/);
+  });
+});
+
+describe('rules naming a table exactly (checked against a real vtgate v24, test/vitess/vtgate-parity.test.ts)', () => {
+  it('copies with an empty filter or a key range, but fails in the binlog phase: only a select is a filter', () => {
+    const empty = { match: 'customer', filter: '' };
+    expect(() => buildTablePlan(empty, schema)).toThrow(/Query was empty/);
+    expect(copyPhaseRule(empty, 'customer').filter).toBe('select * from `customer`');
+    expect(buildTablePlan(copyPhaseRule(empty, 'customer'), schema).columns).toHaveLength(3);
+    const range = copyPhaseRule({ match: 'customer', filter: '-80' }, 'customer');
+    expect(range.filter).toBe("select * from `customer` where in_keyrange('-80')");
+    expect(() => buildTablePlan({ match: 'customer', filter: '-80' }, schema)).toThrow(/syntax error/);
+    // Regex rules keep taking both forms in every phase.
+    expect(copyPhaseRule({ match: '/.*/', filter: '-80' }, 'customer')).toEqual({
+      match: '/.*/',
+      filter: '-80',
+    });
+    expect(buildTablePlan({ match: '/.*/', filter: '' }, schema).columns).toHaveLength(3);
   });
 });
 
