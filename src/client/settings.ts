@@ -34,11 +34,15 @@ function parse(env: Env): WorkerEnv {
 /**
  * The Temporal settings of client commands: the same TEMPORAL_* variables and defaults as the worker, so a
  * CLI and a worker started from one shell talk to the same server, namespace and task queue. Only the
- * TEMPORAL_* variables are read: a worker-only variable that is invalid must not break `status`.
+ * TEMPORAL_* variables and the payload keys are read: a worker-only variable that is invalid must not break
+ * `status`.
  */
 export function clientSettings(env: Env, flags: TemporalFlags): WorkerEnv {
   const temporalOnly = Object.fromEntries(
-    Object.entries(env).filter(([name]) => name.startsWith('TEMPORAL_')),
+    Object.entries(env).filter(
+      // The payload keys too: the CLI must encrypt what it sends and decrypt what it reads like the worker.
+      ([name]) => name.startsWith('TEMPORAL_') || name.startsWith('VSTREAM_RELAY_PAYLOAD_KEY'),
+    ),
   );
   return parse(withFlags(temporalOnly, flags));
 }

@@ -1,7 +1,8 @@
 // The connection to Temporal used by the client commands (not the worker, which has its own).
 import { Client, Connection } from '@temporalio/client';
+import { PayloadKeyError, payloadCodecFromSettings } from '../codec/index.js';
 import type { WorkerEnv } from '../worker/env.js';
-import { CliError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 import { clientConnectionOptions } from './settings.js';
 
 export interface TemporalSession {
@@ -21,6 +22,14 @@ export async function openSession(
   connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
 ): Promise<TemporalSession> {
   const address = settings.TEMPORAL_ADDRESS;
+  // The same payload codec as the worker (VSTREAM_RELAY_PAYLOAD_KEY), or none; a bad key is a usage error.
+  let codec: ReturnType<typeof payloadCodecFromSettings>;
+  try {
+    codec = payloadCodecFromSettings(settings);
+  } catch (err) {
+    if (err instanceof PayloadKeyError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
   let connection: Connection;
   try {
     connection = await Connection.connect({
@@ -34,7 +43,11 @@ export async function openSession(
   }
   const namespace = settings.TEMPORAL_NAMESPACE;
   return {
-    client: new Client({ connection, namespace }),
+    client: new Client({
+      connection,
+      namespace,
+      dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
+    }),
     connection,
     address,
     namespace,

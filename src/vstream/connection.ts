@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import { VSTREAM_METHOD_PATH, encodeVStreamRequest, type Init, type VStreamRequest } from './proto.js';
 import { VStreamError } from './errors.js';
@@ -53,6 +54,41 @@ function readFile(file: string, what: string): Buffer {
   }
 }
 
+/**
+ * A client certificate vtgate would refuse for its dates is refused here, with the reason: vtgate's TLS alert
+ * reaches a gRPC client only as "failed to connect", indistinguishable from a network problem (retried forever).
+ */
+function checkClientCertificate(pem: Buffer, file: string, now = Date.now()): void {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch (err) {
+    throw new VStreamError(
+      `the vtgate TLS client certificate ${file} is not a PEM certificate: ${(err as Error).message}`,
+      'tls',
+      false,
+      undefined,
+      { cause: err },
+    );
+  }
+  if (Date.parse(certificate.validTo) < now) {
+    throw new VStreamError(
+      `the vtgate TLS client certificate ${file} expired on ${certificate.validTo}; vtgate refuses it. ` +
+        'Renew it (source.vtgate.tls.certFile).',
+      'tls',
+      false,
+    );
+  }
+  if (Date.parse(certificate.validFrom) > now) {
+    throw new VStreamError(
+      `the vtgate TLS client certificate ${file} is not valid before ${certificate.validFrom}; check the clocks ` +
+        'or the certificate (source.vtgate.tls.certFile).',
+      'tls',
+      false,
+    );
+  }
+}
+
 function channelCredentials(options: VtgateConnectionOptions): grpc.ChannelCredentials {
   const tls = options.tls;
   if (!tls) return grpc.credentials.createInsecure();
@@ -62,6 +98,7 @@ function channelCredentials(options: VtgateConnectionOptions): grpc.ChannelCrede
   const ca = tls.caFile ? readFile(tls.caFile, 'CA') : null;
   const key = tls.keyFile ? readFile(tls.keyFile, 'key') : null;
   const cert = tls.certFile ? readFile(tls.certFile, 'certificate') : null;
+  if (cert && tls.certFile) checkClientCertificate(cert, tls.certFile);
   if (tls.insecureSkipVerify) {
     (options.warn ?? ((m: string) => process.emitWarning(m)))(
       `TLS verification of vtgate ${options.address} is DISABLED (insecureSkipVerify): anyone on the path can ` +

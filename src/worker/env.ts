@@ -19,6 +19,10 @@ const workerEnvSchema = z.object({
   /** Port of the Prometheus `/metrics` endpoint; `off` disables it, `0` picks a free port. */
   METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Encrypts Temporal payloads (src/codec): base64 of 32 bytes or `file:/path`; the CLI needs the same key. */
+  VSTREAM_RELAY_PAYLOAD_KEY: z.string().min(1).optional(),
+  /** Older payload keys, comma-separated, that still decrypt (key rotation). */
+  VSTREAM_RELAY_PAYLOAD_KEY_PREVIOUS: z.string().min(1).optional(),
 });
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -1,6 +1,7 @@
 import { Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
+import { payloadCodecFromSettings } from '../codec/index.js';
 import { connectToTemporal } from './connection.js';
 import type { WorkerEnv } from './env.js';
 import { TemporalPinoLogger, createLogger } from './logging.js';
@@ -16,6 +17,9 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
  */
 export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<void> {
   const logger = createLogger(env.LOG_LEVEL);
+  // First: a bad payload key fails start-up at once, naming the variable, before anything listens.
+  const codec = payloadCodecFromSettings(env);
+  if (codec) logger.info({ keyIds: codec.keyIds }, 'Temporal payloads are encrypted (AES-256-GCM)');
   // We handle the signals ourselves so the activities hear about the shutdown before the grace time runs out.
   Runtime.install({ logger: new TemporalPinoLogger(logger), shutdownSignals: [] });
   const shutdown = new AbortController();
@@ -34,6 +38,9 @@ export async function runWorker(env: WorkerEnv, signal?: AbortSignal): Promise<v
   try {
     const worker = await Worker.create({
       connection,
+      // Codecs run outside the workflow sandbox: the bundle needs nothing, and the activities' own client
+      // (progress signals) uses this converter too.
+      dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       workflowsPath,

@@ -10,6 +10,7 @@ import {
   columnSql,
   createTableSql,
   findColumn,
+  sqlIdent,
   type ColumnDef,
   type TableDef,
   type TableSchema,
@@ -78,7 +79,7 @@ export function applyDdl(
     }
     case 'dropTable': {
       tableOf(ks, op.table);
-      statement = `drop table ${op.table}`;
+      statement = `drop table ${sqlIdent(op.table)}`;
       tables = [op.table];
       apply = () => {
         ks.tables.delete(op.table);
@@ -90,7 +91,7 @@ export function applyDdl(
       const old = tableOf(ks, op.table);
       if (ks.tables.has(op.to)) throw new DataError(`Table '${op.to}' already exists`);
       const next = buildTableSchema(ks.name, { ...old.def, name: op.to });
-      statement = `rename table ${op.table} to ${op.to}`;
+      statement = `rename table ${sqlIdent(op.table)} to ${sqlIdent(op.to)}`;
       tables = [op.table, op.to];
       const install = transform(old, next, (cells) => cells);
       apply = () => {
@@ -115,8 +116,8 @@ export function applyDdl(
       defs.splice(at, 0, column.def);
       const next = buildTableSchema(ks.name, { ...old.def, columns: defs });
       const fill = column.defaultCell ?? (column.nullable ? null : implicitDefault(column.type));
-      statement = `alter table ${op.table} add column ${columnSql(column.def)}${
-        op.first ? ' first' : op.after !== undefined ? ` after ${op.after}` : ''
+      statement = `alter table ${sqlIdent(op.table)} add column ${columnSql(column.def)}${
+        op.first ? ' first' : op.after !== undefined ? ` after ${sqlIdent(op.after)}` : ''
       }`;
       tables = [op.table];
       apply = transform(old, next, (cells) => {
@@ -138,7 +139,7 @@ export function applyDdl(
         ...old.def,
         columns: old.def.columns.filter((_, j) => j !== i),
       });
-      statement = `alter table ${op.table} drop column ${op.column}`;
+      statement = `alter table ${sqlIdent(op.table)} drop column ${sqlIdent(op.column)}`;
       tables = [op.table];
       apply = transform(old, next, (cells) => cells.filter((_, j) => j !== i));
       break;
@@ -172,8 +173,8 @@ export function applyDdl(
       });
       statement =
         op.op === 'modifyColumn'
-          ? `alter table ${op.table} modify column ${columnSql(column.def)}`
-          : `alter table ${op.table} rename column ${op.column} to ${op.to}`;
+          ? `alter table ${sqlIdent(op.table)} modify column ${columnSql(column.def)}`
+          : `alter table ${sqlIdent(op.table)} rename column ${sqlIdent(op.column)} to ${sqlIdent(op.to)}`;
       tables = [op.table];
       apply = transform(old, next, (cells) => {
         const out = [...cells];

@@ -165,7 +165,16 @@ function indexesOf(columns: readonly ColumnSchema[], names: readonly string[], w
 
 /** Builds a fresh schema version. Tables need a primary key (the copy phase orders by it). */
 export function buildTableSchema(keyspace: string, def: TableDef): TableSchema {
-  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(def.name)) throw new DataError(`Incorrect table name '${def.name}'`);
+  // MySQL 8 accepts any quoted name of 1–64 characters without NUL or supplementary characters that does not
+  // end with a space; '.' is refused here too, because the model names tables as `keyspace.table`.
+  if (
+    def.name.length === 0 ||
+    [...def.name].length > 64 ||
+    def.name.includes('\0') ||
+    /[.]|[\u{10000}-\u{10FFFF}]| $/u.test(def.name)
+  ) {
+    throw new DataError(`Incorrect table name '${def.name}'`);
+  }
   const pkNames = new Set((def.primaryKey ?? []).map((n) => n.toLowerCase()));
   const columns = def.columns.map((c) => buildColumn(c, pkNames));
   const seen = new Set<string>();
@@ -224,8 +233,13 @@ function literal(value: unknown): string {
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
+/** A MySQL identifier as a client would write it: bare when plain, else in backticks (doubled inside). */
+export function sqlIdent(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name : `\`${name.replace(/`/g, '``')}\``;
+}
+
 export function columnSql(def: ColumnDef): string {
-  let sql = `${def.name} ${def.type}`;
+  let sql = `${sqlIdent(def.name)} ${def.type}`;
   if (def.charset) sql += ` character set ${def.charset}`;
   if (def.collation) sql += ` collate ${def.collation}`;
   if (def.nullable === false || def.primaryKey) sql += ' not null';
@@ -237,6 +251,6 @@ export function columnSql(def: ColumnDef): string {
 
 export function createTableSql(schema: TableSchema): string {
   const cols = schema.columns.map((c) => columnSql({ ...c.def, primaryKey: false, nullable: c.nullable }));
-  const pk = `primary key (${schema.pk.map((i) => schema.columns[i]!.name).join(', ')})`;
-  return `create table ${schema.name} (${[...cols, pk].join(', ')})`;
+  const pk = `primary key (${schema.pk.map((i) => sqlIdent(schema.columns[i]!.name)).join(', ')})`;
+  return `create table ${sqlIdent(schema.name)} (${[...cols, pk].join(', ')})`;
 }
