@@ -72,6 +72,7 @@ export function createSinkOpener(resolveSecret: SecretResolver): OpenSink {
           rows,
           sourceTimestamp: result.lastCommitTs ? result.lastCommitTs.getTime() / 1000 : 0,
           resyncsCompleted: result.resyncsCompleted,
+          copyCompleted: result.copyCompleted,
           resyncing: current.snapshot.resyncing,
         };
       },

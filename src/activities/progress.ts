@@ -11,6 +11,8 @@ export interface CommittedBatch {
   sourceTimestamp: number;
   /** Tables whose resync finished in this batch. */
   resyncsCompleted?: string[];
+  /** The copy phase ended in this batch (also when a resumed copy never gets the final COPY_COMPLETED). */
+  copyCompleted?: boolean;
   /** Tables still resyncing after this batch. */
   resyncing?: string[];
 }
@@ -68,7 +70,7 @@ export class ProgressTracker {
       for (const [table, rows] of Object.entries(this.pendingCopy)) {
         this.copy.rowsCopied[table] = (this.copy.rowsCopied[table] ?? 0) + rows;
       }
-      if (this.copyEnded) {
+      if (this.copyEnded || batch.copyCompleted === true) {
         this.copy.inProgress = false;
         this.copy.tablesDone = Object.keys(this.copy.rowsCopied).sort();
       }

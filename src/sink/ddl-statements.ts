@@ -1,7 +1,8 @@
 /**
  * Reads the few effects of MySQL DDL text that FIELD events cannot show: table and column renames (a FIELD only
- * shows a column appearing and another vanishing), TRUNCATE (which sends no row events) and DROP TABLE. Added,
- * dropped and retyped columns come from FIELD events, so every other statement is only recorded.
+ * shows a column appearing and another vanishing), dropped columns (a shard sends no FIELD until its next row
+ * of the table), TRUNCATE (which sends no row events) and DROP TABLE. Added and retyped columns come from FIELD
+ * events, so every other statement is only recorded.
  *
  * A small tokenizer instead of regexes, so that comments, quoted names (with any characters, `` ` `` doubled)
  * and string literals never confuse it. Unknown syntax yields no effect rather than a guess.
@@ -9,6 +10,7 @@
 export type DdlEffect =
   | { kind: 'rename_table'; from: string; to: string }
   | { kind: 'rename_column'; table: string; from: string; to: string }
+  | { kind: 'drop_column'; table: string; column: string }
   | { kind: 'truncate'; table: string }
   | { kind: 'drop_table'; table: string };
 
@@ -99,6 +101,15 @@ function parseAlter(tokens: Token[]): DdlEffect[] {
           table = to.table;
         }
       }
+    } else if (op === 'DROP') {
+      let at = 1;
+      const what = keyword(spec[at]);
+      if (what !== undefined && NOT_COLUMNS.has(what)) continue;
+      if (what === 'COLUMN') at++;
+      if (keyword(spec[at]) === 'IF' && keyword(spec[at + 1]) === 'EXISTS') at += 2;
+      const column = readIdentifier(spec[at]);
+      if (column !== undefined && spec.length === at + 1)
+        effects.push({ kind: 'drop_column', table, column });
     } else if (op === 'CHANGE') {
       const at = keyword(spec[1]) === 'COLUMN' ? 2 : 1;
       const from = readIdentifier(spec[at]);
@@ -110,6 +121,18 @@ function parseAlter(tokens: Token[]): DdlEffect[] {
   }
   return effects;
 }
+
+/** What `ALTER TABLE … DROP x` drops when x is one of these words: not a column. */
+const NOT_COLUMNS = new Set([
+  'INDEX',
+  'KEY',
+  'PRIMARY',
+  'FOREIGN',
+  'CHECK',
+  'CONSTRAINT',
+  'PARTITION',
+  'DEFAULT',
+]);
 
 /** `[TEMPORARY] TABLE [IF EXISTS] a [, b …]`. */
 function parseDropTable(tokens: Token[]): DdlEffect[] {

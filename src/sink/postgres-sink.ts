@@ -21,6 +21,7 @@ import type { Checkpoint, TableResync } from './checkpoint.js';
 import { acquireClient } from './connection.js';
 import { ensureChangelogTable, migrateControlSchema } from './control-schema.js';
 import { parseDdlEffects } from './ddl-statements.js';
+import { CopyProgressKeeper } from './copy-progress-keeper.js';
 import { JournalTracker } from './journal-tracker.js';
 import type { DdlEffect } from './ddl-statements.js';
 import {
@@ -150,6 +151,8 @@ export class PostgresSink {
   private stats: BatchStats = emptyStats();
   /** Reshard journals of this run: they decide which shards (and positions) a boundary stores. */
   private journals = new JournalTracker();
+  /** Keeps each copying shard's progress in the positions stored, until that shard's copy is complete. */
+  private copies: CopyProgressKeeper;
 
   private constructor(
     private readonly client: pg.ClientBase,
@@ -159,6 +162,7 @@ export class PostgresSink {
     private readonly logger: Logger | undefined,
   ) {
     this.committed = checkpoint;
+    this.copies = new CopyProgressKeeper(checkpoint.vgtid);
     this.changelogSeq = checkpoint.changelogSeq;
     this.txnSeq = checkpoint.txnSeq;
     this.lastCommitTs = checkpoint.lastCommitTs;
@@ -270,12 +274,12 @@ export class PostgresSink {
             throw new SinkStateError('position item inside a source transaction');
           this.touch();
           this.noteCommitTime(item.timestamp);
-          this.boundary = this.journals.boundary(item);
+          this.boundary = this.copies.boundary(this.journals.boundary(item));
           return;
         case 'heartbeat':
           return;
         case 'copyCompleted':
-          if (item.keyspace === null && item.shard === null) this.copyCompleted = true;
+          this.onCopyCompleted(item.keyspace, item.shard);
           return;
         case 'journal':
           await this.onJournal(item);
@@ -450,6 +454,7 @@ export class PostgresSink {
       };
       this.registry.reset();
       this.shapes.clear();
+      this.copies = new CopyProgressKeeper(null);
       this.logger?.info({ streamId: this.streamId, generation, truncated }, 'resnapshot started');
       return true;
     } catch (err) {
@@ -528,6 +533,7 @@ export class PostgresSink {
       this.inPgTransaction = false;
       this.committed = { ...this.committed, vgtid, resyncs, updatedAt };
       this.shapes.clear();
+      this.copies = new CopyProgressKeeper(vgtid);
       this.logger?.info({ streamId: this.streamId, tables: wanted }, 'resync started');
       return this.committed;
     } catch (err) {
@@ -686,7 +692,7 @@ export class PostgresSink {
     this.stats.transactions++;
     this.lastCommitTs = txn.commitTs ?? this.lastCommitTs;
     this.noteCommitTime(item.timestamp);
-    this.boundary = this.journals.boundary(item);
+    this.boundary = this.copies.boundary(this.journals.boundary(item));
     const chunk = this.settings.chunk;
     if (this.writes.rows >= chunk.maxRows || this.writes.bytes >= chunk.maxBytes) await this.flush();
   }
@@ -714,7 +720,7 @@ export class PostgresSink {
     for (const effect of parseDdlEffects(item.statement)) await this.applyDdlEffect(item, effect, txn);
     this.stats.transactions++;
     this.noteCommitTime(item.timestamp);
-    this.boundary = this.journals.boundary(item);
+    this.boundary = this.copies.boundary(this.journals.boundary(item));
   }
 
   private async applyDdlEffect(item: DdlItem, effect: DdlEffect, txn: SourceTransaction): Promise<void> {
@@ -745,6 +751,30 @@ export class PostgresSink {
         if (mapping === undefined) return;
         const plan = planColumnRename(mapping, effect.from, effect.to, shard);
         if (plan !== undefined) await this.applyPlan(mapping, plan, shard);
+        return;
+      }
+      case 'drop_column': {
+        // The shard no longer has the column, even before its next FIELD: once no shard has it, it is dropped
+        // (kept in Postgres), so that adding it again starts it empty, as at the source.
+        const mapping = this.registry.resolve(keyspace, effect.table, shard);
+        const column = mapping?.columns.find((c) => c.source === effect.column && !c.dropped);
+        if (mapping === undefined || column === undefined) return;
+        const updated = structuredClone(mapping);
+        const known = updated.shardColumns[shard];
+        if (known !== undefined) updated.shardColumns[shard] = known.filter((name) => name !== column.name);
+        if (!Object.values(updated.shardColumns).some((names) => names.includes(column.name))) {
+          updated.columns.find((c) => c.name === column.name)!.dropped = true;
+          await this.registry.record({
+            ...history,
+            sourceTable: mapping.sourceTable,
+            target: mapping.target,
+            action: 'drop_column',
+            details: { column: column.name },
+            position: item.vgtid,
+          });
+        }
+        await this.registry.update(updated);
+        this.forgetShapes(mapping);
         return;
       }
       case 'truncate': {
@@ -832,6 +862,32 @@ export class PostgresSink {
       await this.registry.update(updated);
       this.forgetShapes(mapping);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Copy phase
+
+  /**
+   * A shard's COPY_COMPLETED lets its stored position drop the progress kept for it; the final one (no keyspace
+   * and shard) ends the copy — as does the last shard's own, since a resumed copy never gets the final one.
+   */
+  private onCopyCompleted(keyspace: string | null, shard: string | null): void {
+    if (keyspace === null || shard === null) {
+      this.copyCompleted = true;
+      return;
+    }
+    if (this.openTxn !== undefined)
+      throw new SinkStateError('copyCompleted item inside a source transaction');
+    const position = this.copies.shardCompleted(
+      keyspace,
+      shard,
+      this.boundary ?? this.committed.vgtid ?? undefined,
+    );
+    if (position !== undefined) {
+      this.touch();
+      this.boundary = position;
+    }
+    if (this.copies.done) this.copyCompleted = true;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1038,6 +1094,7 @@ export class PostgresSink {
     this.copyCompleted = false;
     this.stats = emptyStats();
     this.journals = new JournalTracker();
+    this.copies = new CopyProgressKeeper(this.committed.vgtid);
     this.writes.clear();
     this.registry.reset();
     this.shapes.clear();

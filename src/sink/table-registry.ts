@@ -196,8 +196,15 @@ export class TableRegistry {
         );
         sql = renameTableStatement(action.from, action.to);
         break;
-      case 'drop_column':
       case 'restore_column':
+        // Every shard had dropped the column, so its old values are gone at the source: the column comes back
+        // empty (NULL), as a new column, not with the values it held before the drop.
+        if (mapping.target === null) return null;
+        sql =
+          `UPDATE ${qualify(mapping.target.schema, mapping.target.table)} ` +
+          `SET ${quoteIdent(action.column)} = NULL WHERE ${quoteIdent(action.column)} IS NOT NULL`;
+        break;
+      case 'drop_column':
         return null;
     }
     await this.client.query(sql);

@@ -27,6 +27,21 @@ describe('parseDdlEffects', () => {
     ]);
   });
 
+  it('reads dropped columns, but not dropped indexes, keys or constraints', () => {
+    expect(
+      parseDdlEffects('ALTER TABLE t DROP COLUMN a, DROP `b c`, DROP COLUMN IF EXISTS d, ADD COLUMN e int'),
+    ).toEqual([
+      { kind: 'drop_column', table: 't', column: 'a' },
+      { kind: 'drop_column', table: 't', column: 'b c' },
+      { kind: 'drop_column', table: 't', column: 'd' },
+    ]);
+    expect(
+      parseDdlEffects(
+        'alter table t drop index i, drop key k, drop primary key, drop foreign key f, drop check c, drop constraint x',
+      ),
+    ).toEqual([]);
+  });
+
   it('is not fooled by comments or string literals', () => {
     expect(
       parseDdlEffects('/* RENAME TABLE x TO y */ ALTER TABLE t COMMENT = "rename table a to b"'),
