@@ -2,8 +2,9 @@
 // a Temporal dev server with its Web UI, a throw-away PostgreSQL, a VStream source, a worker, and one stream
 // started through our CLI. Prints where to look and live progress until Ctrl-C, which stops all of it.
 //
-// The source is the test vtgate (src/devtools/vtgate) running a labelled synthetic workload: customers,
-// products and orders over a 2-shard keyspace, 20 transactions/s for at most an hour.
+// The source is a real Vitess (vttestserver on MariaDB) when the conformance lane's binaries are cached
+// (`npx tsx scripts/vitess/build.ts`), else — or with `--test-vtgate` — the test vtgate (src/devtools/vtgate);
+// either runs a labelled synthetic workload over a 2-shard keyspace for at most an hour (scripts/demo-source.ts).
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,11 +15,10 @@ import { streamWorkflowId } from '../src/config/stream-config.js';
 import { startPostgres } from '../src/devtools/postgres-server.js';
 import { freePort } from '../src/devtools/ports.js';
 import { startTemporalDevServer } from '../src/devtools/temporal-server.js';
-import { startTestVtgate } from '../src/devtools/vtgate/index.js';
-import { runWorkload, workloadKeyspace } from '../src/devtools/vtgate/workload.js';
 import { readWorkerEnv } from '../src/worker/env.js';
 import { runWorker } from '../src/worker/worker.js';
 import { statusQuery, type StreamStatus } from '../src/workflows/definitions.js';
+import { startDemoSource } from './demo-source.js';
 
 const STREAM_ID = 'demo';
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -34,7 +34,7 @@ async function preferredPort(port: number): Promise<number> {
 }
 
 say('Starting the demo (the first run builds the Temporal CLI and may install PostgreSQL)…');
-const [temporal, postgres, vtgate] = await Promise.all([
+const [temporal, postgres, source] = await Promise.all([
   startTemporalDevServer({
     ui: true,
     port: await preferredPort(7233),
@@ -42,9 +42,8 @@ const [temporal, postgres, vtgate] = await Promise.all([
     searchAttributes: { VStreamId: 'Keyword' },
   }),
   startPostgres(),
-  startTestVtgate({ keyspaces: [workloadKeyspace('commerce', ['-80', '80-'])] }),
+  startDemoSource(process.argv.includes('--test-vtgate')),
 ]);
-const workload = runWorkload(vtgate, { ratePerSecond: 20, durationMs: 60 * 60 * 1000, seed: 42 });
 
 // The stream config holds only a reference to the connection string; the worker resolves it.
 process.env.VSTREAM_RELAY_DEMO_PG_URL = postgres.connectionString();
@@ -66,8 +65,8 @@ fs.writeFileSync(
     {
       streamId: STREAM_ID,
       source: {
-        vtgate: { address: vtgate.address },
-        keyspaces: [{ name: 'commerce' }],
+        vtgate: { address: source.address },
+        keyspaces: [{ name: source.keyspace }],
         heartbeatIntervalSeconds: 1,
       },
       sink: { postgres: { url: 'env:VSTREAM_RELAY_DEMO_PG_URL' }, mode: 'both' },
@@ -89,8 +88,8 @@ const workflowId = streamWorkflowId(STREAM_ID);
 say('');
 say(`Temporal UI   ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows/${workflowId}`);
 say(`Workflow id   ${workflowId}   (Queries tab: currentVgtid, status)`);
-say(`Source        test vtgate ${vtgate.address}, keyspace commerce (-80, 80-), synthetic workload 20 txn/s`);
-say(`Mirror        psql "${postgres.connectionString()}" -c 'SELECT count(*) FROM commerce.orders'`);
+say(`Source        ${source.label}`);
+say(`Mirror        psql "${postgres.connectionString()}" -c 'SELECT count(*) FROM ${source.table}'`);
 say(`Metrics       http://127.0.0.1:${env.METRICS_PORT}/metrics`);
 say(`CLI           TEMPORAL_ADDRESS=${temporal.address} npx vstream-relay status ${STREAM_ID}`);
 say('Press Ctrl-C to stop everything.\n');
@@ -123,18 +122,17 @@ const shutdown = () => {
   stopping = true;
   say('\nStopping…');
   clearInterval(progress);
-  workload.stop();
   stop.abort();
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
-void workload.done.finally(shutdown);
+void source.done.finally(shutdown);
 try {
   await worker;
 } finally {
   clearInterval(progress);
   await connection.close().catch(() => undefined);
-  await Promise.allSettled([vtgate.close(), temporal.stop(), postgres.stop()]);
+  await Promise.allSettled([source.stop(), temporal.stop(), postgres.stop()]);
   fs.rmSync(configDir, { recursive: true, force: true });
   say('Stopped.');
 }
