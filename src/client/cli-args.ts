@@ -22,6 +22,7 @@ export type ParsedCommand = Common &
     | { name: 'status'; streamId: string; json: boolean; timeoutMs: number }
     | { name: 'list'; all: boolean; json: boolean; timeoutMs: number }
     | { name: 'worker' }
+    | { name: 'codec-server'; port: number; host: string; corsOrigins: string[] }
     | { name: 'validate'; file: string }
   );
 
@@ -33,6 +34,13 @@ function parseStreamId(value: string): string {
     throw new InvalidArgumentError(checked.error.issues[0]?.message ?? 'invalid stream id');
   }
   return value;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidArgumentError('must be a port number');
+  return port;
 }
 
 function parseSeconds(value: string): number {
@@ -200,6 +208,35 @@ export function buildProgram(
         all: opts.all,
         json: opts.json,
         timeoutMs: opts.timeout * 1000,
+        temporal: temporal(command),
+      }),
+    );
+
+  program
+    .command('codec-server')
+    .description(
+      'serve /decode and /encode for the Temporal Web UI (or `temporal … --codec-endpoint`) with the payload key ' +
+        'of VSTREAM_RELAY_PAYLOAD_KEY, so encrypted histories stay readable for operators; with ' +
+        'VSTREAM_RELAY_CODEC_TOKEN set, requests need that bearer token',
+    )
+    .option('--port <port>', 'port to listen on', parsePort, 8888)
+    .option(
+      '--host <host>',
+      'address to listen on (decrypted payloads go to whoever reaches it)',
+      '127.0.0.1',
+    )
+    .option(
+      '--cors-origin <url>',
+      "a browser origin allowed to call it, e.g. the Temporal UI's http://localhost:8233 (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .action((opts: { port: number; host: string; corsOrigin: string[] }, command: Command) =>
+      onCommand({
+        name: 'codec-server',
+        port: opts.port,
+        host: opts.host,
+        corsOrigins: opts.corsOrigin,
         temporal: temporal(command),
       }),
     );

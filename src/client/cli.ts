@@ -5,6 +5,7 @@ import { pauseStream, resumeStream, resyncTable, stopStream } from './commands/c
 import { showStatus } from './commands/status.js';
 import { startStream } from './commands/start.js';
 import { validateConfigFile } from './commands/validate.js';
+import { runCodecServerCommand } from './commands/codec-server.js';
 import { runWorkerCommand } from './commands/worker.js';
 import { EXIT_OK } from './errors.js';
 import { causeChain, explainFailure, type FailureContext } from './explain-error.js';
@@ -33,6 +34,8 @@ export async function executeCommand(
       return showStatus(io, command, failure);
     case 'list':
       return listStreams(io, command, failure);
+    case 'codec-server':
+      return runCodecServerCommand(io, command);
     case 'worker':
       return runWorkerCommand(io, command.temporal);
     case 'validate':
