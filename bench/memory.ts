@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { PostgresServer } from '../src/devtools/postgres-server.js';
+import type { BenchPostgres } from './stack.js';
 import { startTestVtgate, workloadKeyspace, runWorkload } from '../src/devtools/vtgate/index.js';
 import { Vgtid } from '../src/vstream/vgtid.js';
 import type { BenchResult } from './measure.js';
@@ -48,7 +48,7 @@ async function runChild<T>(mode: string, options: object, timeoutMs: number): Pr
   }
 }
 
-export async function benchBigTransaction(server: PostgresServer, rows: number): Promise<BenchResult> {
+export async function benchBigTransaction(server: BenchPostgres, rows: number): Promise<BenchResult> {
   const name = 'bench_memory_big_txn';
   const url = await server.createDatabase(name);
   const admin = new pg.Client({ connectionString: server.connectionString() });

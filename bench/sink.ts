@@ -5,22 +5,33 @@
 // COPY … FROM STDIN (text format, pg-copy-streams) of the same decoded values, formatted as COPY text while
 // streaming (as any client must), into a table with the mirror table's columns, types and primary key, in one
 // transaction. Every trial gets a fresh database, so no trial inherits another's table or index.
+// Where the changelog's time goes: its own rows (captured with COPY … TO from a changelog trial) COPYed back by
+// Postgres alone, with no client work — into the changelog table as the sink creates it, and into the same table
+// with text instead of jsonb columns. Both are reported in the changelog's detail.
 import { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import type { PostgresServer } from '../src/devtools/postgres-server.js';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { ensureChangelogTable } from '../src/sink/control-schema.js';
 import { PostgresSink } from '../src/sink/index.js';
 import type { StreamItem } from '../src/vstream/events.js';
 import type { BenchResult } from './measure.js';
+import type { BenchPostgres } from './stack.js';
 import { KEYSPACE, ROWS_PER_TXN, TABLE, buildTransactions, copyText, plainTableDdl } from './sink-data.js';
 
-type Mode = 'copy' | 'changelog' | 'mirror';
+type Mode = 'copy' | 'changelog' | 'mirror' | 'changelog-rows' | 'changelog-rows-text';
 
 interface Workload {
   rows: number;
   items: StreamItem[];
+  /** COPY text of the changelog rows the sink writes for these items, in pieces of whole lines. */
+  changelogCopy?: string[];
 }
+
+const CHANGELOG_COLUMNS =
+  'stream_id, seq, txn_seq, keyspace, shard, table_name, op, is_copy, primary_key, before, after, commit_ts, ' +
+  'source_gtid';
 
 export interface SinkBenchOptions {
   /** Row changes per trial (rounded up to whole 100-row transactions). */
@@ -104,11 +115,68 @@ async function sinkTrial(url: string, mode: 'changelog' | 'mirror', data: Worklo
   return seconds;
 }
 
-async function trial(server: PostgresServer, mode: Mode, data: Workload): Promise<number> {
-  const name = `bench_sink_${mode}_${++databases}`;
+/** The changelog rows the sink wrote into `url`, as COPY text in pieces of about 5,000 whole lines. */
+async function captureChangelog(url: string): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const chunks: string[] = [];
+    await pipeline(
+      client.query(copyTo(`COPY vstream_relay.changelog (${CHANGELOG_COLUMNS}) TO STDOUT`)),
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    const lines = chunks.join('').split(/(?<=\n)/);
+    const pieces: string[] = [];
+    for (let i = 0; i < lines.length; i += 5_000) pieces.push(lines.slice(i, i + 5_000).join(''));
+    return pieces;
+  });
+}
+
+/** Seconds Postgres alone takes to COPY the captured changelog rows into a changelog table, in one transaction. */
+async function changelogRowsTrial(url: string, data: Workload, text: boolean): Promise<number> {
+  return withClient(url, async (client) => {
+    await ensureChangelogTable(client, 'vstream_relay', 'changelog');
+    if (text) {
+      await client.query(
+        'ALTER TABLE vstream_relay.changelog ALTER primary_key TYPE text, ALTER before TYPE text, ' +
+          'ALTER after TYPE text',
+      );
+    }
+    const copy = `COPY vstream_relay.changelog (${CHANGELOG_COLUMNS}) FROM STDIN`;
+    const start = process.hrtime.bigint();
+    await client.query('BEGIN');
+    for (const piece of data.changelogCopy!)
+      await pipeline(Readable.from([piece]), client.query(copyFrom(copy)));
+    await client.query('COMMIT');
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const { rows } = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM vstream_relay.changelog',
+    );
+    if (rows[0]!.n !== data.rows)
+      throw new Error(`COPY stored ${rows[0]!.n} changelog rows, expected ${data.rows}`);
+    return seconds;
+  });
+}
+
+async function trial(
+  server: BenchPostgres,
+  mode: Mode,
+  data: Workload,
+  capture?: (url: string) => Promise<void>,
+): Promise<number> {
+  const name = `bench_sink_${mode.replace(/-/g, '_')}_${++databases}`;
   const url = await server.createDatabase(name);
   try {
-    return mode === 'copy' ? await copyTrial(url, data) : await sinkTrial(url, mode, data);
+    if (mode === 'copy') return await copyTrial(url, data);
+    if (mode === 'changelog-rows' || mode === 'changelog-rows-text') {
+      return await changelogRowsTrial(url, data, mode === 'changelog-rows-text');
+    }
+    const seconds = await sinkTrial(url, mode, data);
+    await capture?.(url);
+    return seconds;
   } finally {
     await withClient(server.connectionString(), (admin) =>
       admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
@@ -116,31 +184,61 @@ async function trial(server: PostgresServer, mode: Mode, data: Workload): Promis
   }
 }
 
-export async function benchSink(server: PostgresServer, options: SinkBenchOptions): Promise<BenchResult[]> {
-  const modes: Mode[] = ['copy', 'changelog', 'mirror'];
+/**
+ * Rows/s of the COPY baseline for `transactions` 100-row transactions of these rows (best of `runs` trials, after
+ * a small warm-up), for benchmarks that compare against it.
+ */
+export async function copyBaselineRate(
+  server: BenchPostgres,
+  transactions: number,
+  runs: number,
+): Promise<number> {
+  await trial(server, 'copy', workload(Math.min(5_000, transactions * ROWS_PER_TXN)));
+  const data = workload(transactions * ROWS_PER_TXN);
+  let best = Infinity;
+  for (let run = 0; run < runs; run++) best = Math.min(best, await trial(server, 'copy', data));
+  return data.rows / best;
+}
+
+export async function benchSink(server: BenchPostgres, options: SinkBenchOptions): Promise<BenchResult[]> {
+  const modes: Mode[] = ['copy', 'changelog', 'mirror', 'changelog-rows', 'changelog-rows-text'];
   const warmup = workload(options.warmupRows);
-  for (const mode of modes) await trial(server, mode, warmup);
   const data = workload(options.rows);
-  const best: Record<Mode, number> = { copy: Infinity, changelog: Infinity, mirror: Infinity };
+  for (const mode of modes.slice(0, 3)) await trial(server, mode, warmup);
+  // The changelog rows of the real data, for the Postgres-only trials (an untimed extra changelog trial).
+  await trial(server, 'changelog', data, async (url) => {
+    data.changelogCopy = await captureChangelog(url);
+  });
+  warmup.changelogCopy = data.changelogCopy!.slice(0, 1);
+  warmup.rows = data.changelogCopy![0]!.split('\n').length - 1;
+  for (const mode of modes.slice(3)) await trial(server, mode, warmup);
+  const best = Object.fromEntries(modes.map((m) => [m, Infinity])) as Record<Mode, number>;
   // Modes take turns, so a slow spell on the machine does not hit one mode's trials only.
   for (let run = 0; run < options.runs; run++) {
     for (const mode of modes) best[mode] = Math.min(best[mode], await trial(server, mode, data));
   }
-  const copyRate = data.rows / best.copy;
-  const baseline = `plain COPY (text format, pg-copy-streams) of the same values into an equivalent table: ${Math.round(copyRate).toLocaleString('en-US')} rows/s`;
+  const rate = (mode: Mode) => data.rows / best[mode];
+  const copyRate = rate('copy');
+  const format = (n: number) => Math.round(n).toLocaleString('en-US');
+  const baseline = `plain COPY (text format, pg-copy-streams) of the same values into an equivalent table: ${format(copyRate)} rows/s`;
   const goals = { changelog: 0.5, mirror: 0.3 };
+  const anatomy =
+    `; Postgres alone COPYing the changelog's own rows (captured, no client work) into the changelog table: ` +
+    `${format(rate('changelog-rows'))} rows/s (${(rate('changelog-rows') / copyRate).toFixed(2)}× COPY), into ` +
+    `the same table with text instead of jsonb columns: ${format(rate('changelog-rows-text'))} rows/s ` +
+    `(${(rate('changelog-rows-text') / copyRate).toFixed(2)}× COPY)`;
   return (['changelog', 'mirror'] as const).map((mode) => {
-    const rate = data.rows / best[mode];
-    const ratio = rate / copyRate;
+    const ratio = rate(mode) / copyRate;
     return {
       name: `sink-${mode}`,
-      value: rate,
+      value: rate(mode),
       unit: 'rows/s',
       ratio,
       baseline,
       detail:
         `${data.rows.toLocaleString('en-US')} inserts of 10 columns in ${ROWS_PER_TXN}-row source transactions ` +
-        `through PostgresSink (${mode} mode, default commit thresholds), best of ${options.runs} runs`,
+        `through PostgresSink (${mode} mode, default commit thresholds), best of ${options.runs} runs` +
+        (mode === 'changelog' ? anatomy : ''),
       target: { goal: `≥ ${goals[mode]}× COPY (${ratio.toFixed(3)}×)`, met: ratio >= goals[mode] },
     };
   });

@@ -33,16 +33,8 @@ export function encodeChange(
   if (targets.mirror) {
     mirrorRow = after === null ? null : encodeMirrorRow(shape, after);
     mirrorOldKey = before === null ? null : encodeMirrorKey(shape, before);
-    if (mirrorRow !== null) {
-      const row = mirrorRow;
-      requireKey(
-        shape,
-        shape.keyIndexes.map((i) => row[i]!),
-        change.op,
-        'new',
-      );
-    }
-    if (mirrorOldKey !== null) requireKey(shape, mirrorOldKey, change.op, 'old');
+    if (mirrorRow !== null) requireKey(shape, mirrorRow, shape.keyIndexes, change.op, 'new');
+    if (mirrorOldKey !== null) requireKey(shape, mirrorOldKey, null, change.op, 'old');
   }
   const changelog = targets.changelog
     ? {
@@ -70,10 +62,14 @@ function checkedImages(
   change: RowChange,
 ): { before: DecodedValue[] | null; after: DecodedValue[] | null } {
   const width = shape.columnNames.length;
-  for (const image of [change.before, change.after]) {
-    if (image !== null && image.length !== width) {
-      throw new SinkStateError(`${shape.label}: a row image has ${image.length} values for ${width} columns`);
-    }
+  const wrong =
+    change.before !== null && change.before.length !== width
+      ? change.before
+      : change.after !== null && change.after.length !== width
+        ? change.after
+        : null;
+  if (wrong !== null) {
+    throw new SinkStateError(`${shape.label}: a row image has ${wrong.length} values for ${width} columns`);
   }
   return {
     before: change.op === 'insert' ? null : requireImage(shape, change, 'before'),
@@ -87,10 +83,21 @@ function requireImage(shape: TableShape, change: RowChange, which: 'before' | 'a
   return image;
 }
 
-function requireKey(shape: TableShape, key: Cells, op: string, which: string): void {
-  const missing = key.findIndex((cell) => cell === null);
-  if (missing >= 0) {
-    const column = shape.columnNames[shape.keyIndexes[missing]!];
+/**
+ * Throws unless every key cell is set: `cells[at[k]]` for each key column k, or `cells[k]` when `at` is null (the
+ * cells are the key alone). Checked in place: this runs for every row.
+ */
+function requireKey(
+  shape: TableShape,
+  cells: Cells,
+  at: readonly number[] | null,
+  op: string,
+  which: string,
+): void {
+  const keys = shape.keyIndexes;
+  for (let k = 0; k < keys.length; k++) {
+    if (cells[at === null ? k : at[k]!] !== null) continue;
+    const column = shape.columnNames[keys[k]!];
     throw new MissingKeyError(shape.label, `key column ${column} is NULL in the ${which} image of a ${op}`);
   }
 }

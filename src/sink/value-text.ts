@@ -125,6 +125,53 @@ function bitEncoder(width: number | null): NonNullEncoder {
   };
 }
 
+const TEXT_OID = 25;
+
+/**
+ * A column of cells as one `text[]` statement parameter. node-postgres would turn the JS array into an array
+ * literal, escaping every element with two regex replacements and concatenating; instead:
+ * - a column with no NULL, `"` or `\\` goes as the literal `{"a","b",…}` built with one `join`;
+ * - any other column goes in the binary array format (a Buffer, which the driver sends as a binary parameter):
+ *   each element's UTF-8 bytes behind its length, so nothing needs escaping (JSON documents, text with quotes).
+ * Either way Postgres receives the very same text elements; the statement casts them to the column types.
+ */
+export function pgTextArrayParam(cells: readonly (string | null)[]): string | Buffer {
+  let plain = true;
+  for (let i = 0; i < cells.length && plain; i++) {
+    const cell = cells[i]!;
+    plain = cell !== null && !cell.includes('"') && !cell.includes('\\');
+  }
+  if (plain) return cells.length === 0 ? '{}' : `{"${cells.join('","')}"}`;
+  return binaryTextArray(cells);
+}
+
+/** PostgreSQL's binary array format (array_recv) of a one-dimensional `text[]`. */
+export function binaryTextArray(cells: readonly (string | null)[]): Buffer {
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+  let capacity = 20;
+  for (const cell of cells) capacity += 4 + (cell === null ? 0 : cell.length * 3);
+  const out = Buffer.allocUnsafe(capacity);
+  out.writeInt32BE(1, 0); // dimensions
+  out.writeInt32BE(TEXT_OID, 8); // element type
+  out.writeInt32BE(cells.length, 12); // length of the dimension
+  out.writeInt32BE(1, 16); // its lower bound
+  let hasNull = 0;
+  let at = 20;
+  for (const cell of cells) {
+    if (cell === null) {
+      out.writeInt32BE(-1, at);
+      at += 4;
+      hasNull = 1;
+      continue;
+    }
+    const bytes = out.write(cell, at + 4);
+    out.writeInt32BE(bytes, at);
+    at += 4 + bytes;
+  }
+  out.writeInt32BE(hasNull, 4);
+  return out.subarray(0, at);
+}
+
 /** A Postgres text[] literal: every element double-quoted, `"` and `\` escaped. */
 export function textArrayLiteral(labels: readonly string[]): string {
   for (const label of labels) checkText(label);

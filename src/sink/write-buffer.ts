@@ -8,6 +8,7 @@ import type { BulkStatement } from './mirror-sql.js';
 import { QuarantineBuffer, fillQuarantinePosition } from './quarantine.js';
 import type { SourceTransaction } from './source-transaction.js';
 import type { TableShape } from './table-shape.js';
+import { pgTextArrayParam } from './value-text.js';
 
 /** A flush whose statements Postgres may still be running. */
 interface InFlight {
@@ -186,14 +187,23 @@ export class WriteBuffer {
     const deletes = batch.deleteColumns();
     const upserts = batch.upsertColumns();
     const queries: Promise<unknown>[] = [];
+    // Each column goes as one text[] parameter built here (see pgTextArrayParam), not as a JS array for the driver.
     if ((deletes[0]?.length ?? 0) > 0) {
       queries.push(
-        this.client.query({ name: statements.delete.name, text: statements.delete.text, values: deletes }),
+        this.client.query({
+          name: statements.delete.name,
+          text: statements.delete.text,
+          values: deletes.map(pgTextArrayParam),
+        }),
       );
     }
     if ((upserts[0]?.length ?? 0) > 0) {
       queries.push(
-        this.client.query({ name: statements.upsert.name, text: statements.upsert.text, values: upserts }),
+        this.client.query({
+          name: statements.upsert.name,
+          text: statements.upsert.text,
+          values: upserts.map(pgTextArrayParam),
+        }),
       );
     }
     return inOrder(queries).catch((err: unknown) => {
