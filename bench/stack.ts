@@ -5,13 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
 import type { StreamConfigInput } from '../src/config/stream-config.js';
 import type { PostgresServer } from '../src/devtools/postgres-server.js';
-import { spawnService, startReaper, tailFile, type ServiceProcess } from '../src/devtools/processes.js';
+import { startWorkerProcess, type WorkerProcess } from '../src/devtools/worker-process.js';
 import type { TestVtgate } from '../src/devtools/vtgate/index.js';
 import { migrateControlSchema } from '../src/sink/control-schema.js';
 import { VtgateConnection } from '../src/vstream/connection.js';
@@ -90,25 +89,10 @@ export function gtidSeq(gtid: string): number {
 // -------------------------------------------------------------------------------------------------
 // Worker child process
 
-const CLI = fileURLToPath(new URL('../bin/vstream-relay.js', import.meta.url));
+export type WorkerChild = WorkerProcess;
 
-export interface WorkerChild {
-  pid: number;
-  logFile: string;
-  exited: Promise<number | string>;
-  /** When the worker logged that it polls its task queue (performance.now()). */
-  readyAt: number;
-  /** SIGKILL of its process group: no goodbye. */
-  kill9(): Promise<void>;
-  /** SIGTERM (graceful: the worker drains and exits, writing its CPU profile if asked to), SIGKILL after 20 s. */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts `node bin/vstream-relay.js worker` in its own process group with `env` on top of ours, and resolves once
- * it polls its task queue. A reaper kills it if this process dies without stopping it.
- */
-export async function startWorkerChild(options: {
+/** Starts a worker process (src/devtools/worker-process.ts) with `env` on top of ours. */
+export function startWorkerChild(options: {
   temporal: BenchTemporal;
   taskQueue: string;
   logDir: string;
@@ -117,45 +101,16 @@ export async function startWorkerChild(options: {
   /** Write a V8 CPU profile of the worker's main thread into this folder when it exits. */
   cpuProfileDir?: string;
 }): Promise<WorkerChild> {
-  const logFile = path.join(options.logDir, `${options.name}.log`);
-  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const service: ServiceProcess = spawnService(process.execPath, [...nodeArgs, CLI, 'worker'], {
-    logFile,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: options.temporal.address,
-      TEMPORAL_NAMESPACE: options.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: options.taskQueue,
-      METRICS_PORT: 'off',
-      LOG_LEVEL: 'info',
-      WORKER_SHUTDOWN_GRACE_SECONDS: '5',
-      ...options.env,
-    },
+  return startWorkerProcess({
+    temporal: options.temporal,
+    taskQueue: options.taskQueue,
+    logFile: path.join(options.logDir, `${options.name}.log`),
+    env: options.env,
+    nodeArgs: options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [],
+    shutdownGraceSeconds: 5,
+    readyTimeoutMs: 90_000,
+    stopTimeoutMs: 20_000,
   });
-  const pid = service.child.pid;
-  if (pid === undefined) throw new Error(`the worker process did not start:\n${tailFile(logFile)}`);
-  startReaper(process.pid, [pid], []);
-  let exited: number | string | undefined;
-  void service.exited.then((code) => (exited = code));
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`worker exited (${exited}) on start-up:\n${tailFile(logFile)}`);
-    const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
-    if (log.includes('"msg":"worker polling"')) break;
-    if (Date.now() > deadline) {
-      await service.kill();
-      throw new Error(`worker did not poll within 90 s:\n${tailFile(logFile)}`);
-    }
-    await sleep(50);
-  }
-  return {
-    pid,
-    logFile,
-    exited: service.exited,
-    readyAt: performance.now(),
-    kill9: () => service.kill(),
-    stop: () => service.stop('SIGTERM', 20_000),
-  };
 }
 
 /** A temp folder for worker logs (kept with KEEP_BENCH_LOGS=1). */

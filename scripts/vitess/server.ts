@@ -16,6 +16,7 @@ import {
   waitUntilReady,
   type ServiceProcess,
 } from '../../src/devtools/processes.js';
+import { aptInstall } from '../../src/devtools/tools.js';
 import { findCachedVitess, VITESS_COMMANDS, type VitessBinaries } from './binaries.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -82,19 +83,12 @@ function log(message: string): void {
 export function ensureMariaDb(): void {
   const needed = ['/usr/sbin/mysqld', '/usr/bin/mysqld_safe', '/usr/bin/mysql_install_db', '/usr/bin/mysql'];
   if (needed.every((f) => fs.existsSync(f))) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `MariaDB is not installed (${needed.filter((f) => !fs.existsSync(f)).join(', ')} missing): ` +
-        'run `sudo apt-get install -y mariadb-server mariadb-client`',
-    );
-  }
-  log('installing MariaDB with apt-get (first run only)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'mariadb-server', 'mariadb-client'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env,
-  });
+  aptInstall(
+    ['mariadb-server', 'mariadb-client'],
+    'MariaDB',
+    `MariaDB is not installed (${needed.filter((f) => !fs.existsSync(f)).join(', ')} missing): ` +
+      'run `sudo apt-get install -y mariadb-server mariadb-client`',
+  );
   // The package may start a system instance on 3306: we do not use it.
   spawnSync('service', ['mariadb', 'stop'], { stdio: 'ignore' });
 }

@@ -1,7 +1,6 @@
 // Debian's Chromium, for the browser check of the Temporal Web UI (test/integration/browser). Playwright drives
 // it through `playwright-core`, which ships no browser: we never download one, we use the distribution's.
-import { execFileSync } from 'node:child_process';
-import { isExecutable, log } from './tools.js';
+import { aptInstall, isExecutable } from './tools.js';
 
 /** Where Debian's `chromium` package puts its launcher. */
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -26,19 +25,12 @@ export function ensureChromium(): string {
   if (process.env.CHROMIUM_PATH) {
     throw new Error(`CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable file`);
   }
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `Chromium was not found at ${DEBIAN_CHROMIUM}. Install it (Debian/Ubuntu: ` +
-        '`sudo apt-get install -y chromium`) or set CHROMIUM_PATH to a Chromium or Chrome executable.',
-    );
-  }
-  log('installing Chromium with apt-get (first run only)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-liberation'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env,
-  });
+  aptInstall(
+    ['chromium', 'fonts-liberation'],
+    'Chromium',
+    `Chromium was not found at ${DEBIAN_CHROMIUM}. Install it (Debian/Ubuntu: ` +
+      '`sudo apt-get install -y chromium`) or set CHROMIUM_PATH to a Chromium or Chrome executable.',
+  );
   const installed = findChromium();
   if (!installed) throw new Error(`apt-get installed chromium, but ${DEBIAN_CHROMIUM} is not there`);
   return installed;

@@ -98,23 +98,31 @@ function findPostgresBinDir(): string | undefined {
   return undefined;
 }
 
+/**
+ * Installs Debian packages with apt-get when we run as root; otherwise throws `notRoot` (which should say what
+ * to install by hand). Used for the tools the tests and the demo need (PostgreSQL, Chromium, MariaDB).
+ */
+export function aptInstall(packages: readonly string[], what: string, notRoot: string): void {
+  if (process.getuid?.() !== 0) throw new Error(notRoot);
+  log(`installing ${what} with apt-get (first run only)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
+  });
+}
+
 /** Returns the folder holding `postgres` and `initdb`, installing Debian's `postgresql` when run as root. */
 export function ensurePostgresBinDir(): string {
   const found = findPostgresBinDir();
   if (found) return found;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      'PostgreSQL server binaries (postgres, initdb) were not found. Install them (Debian/Ubuntu: ' +
-        '`sudo apt-get install -y postgresql`) or set PG_BINDIR to the folder that holds them.',
-    );
-  }
-  log('installing PostgreSQL server binaries with apt-get (first run only)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env,
-  });
+  aptInstall(
+    ['postgresql'],
+    'PostgreSQL server binaries',
+    'PostgreSQL server binaries (postgres, initdb) were not found. Install them (Debian/Ubuntu: ' +
+      '`sudo apt-get install -y postgresql`) or set PG_BINDIR to the folder that holds them.',
+  );
   const installed = findPostgresBinDir();
   if (!installed) throw new Error('apt-get installed postgresql, but its server binaries were not found');
   return installed;

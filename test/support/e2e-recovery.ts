@@ -4,10 +4,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { expect, inject } from 'vitest';
-import { spawnService, startReaper, tailFile, type ServiceProcess } from '../../src/devtools/processes.js';
+import {
+  startWorkerProcess as startWorkerChild,
+  type WorkerProcess,
+} from '../../src/devtools/worker-process.js';
 import type { TestVtgate } from '../../src/devtools/vtgate/index.js';
 import { statusQuery, type StreamErrorInfo, type StreamStatus } from '../../src/workflows/definitions.js';
 import { mirrorCustomers, sourceCustomers, waitUntil } from './e2e.js';
@@ -330,66 +332,21 @@ export async function withFreshClient<T>(url: string, fn: (db: pg.Client) => Pro
 // -------------------------------------------------------------------------------------------------
 // The worker as a child process
 
-const CLI = fileURLToPath(new URL('../../bin/vstream-relay.js', import.meta.url));
+export type { WorkerProcess } from '../../src/devtools/worker-process.js';
 
-export interface WorkerProcess {
-  pid: number;
-  logFile: string;
-  /** Resolves with the exit code (or signal name). */
-  exited: Promise<number | string>;
-  /** SIGKILL, no goodbye: the activity's Postgres transaction and VStream call die with the process. */
-  kill9(): Promise<void>;
-  /** SIGTERM (graceful shutdown), SIGKILL after a deadline. */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts `node bin/vstream-relay.js worker` in its own process group, configured through the environment like
- * a deployed worker, and resolves once it polls its task queue. A reaper kills it if this process dies.
- */
-export async function startWorkerProcess(options: {
+/** Starts a worker process against the test run's Temporal server (see src/devtools/worker-process.ts). */
+export function startWorkerProcess(options: {
   taskQueue: string;
   logDir: string;
   name: string;
   env?: Record<string, string>;
 }): Promise<WorkerProcess> {
-  const logFile = path.join(options.logDir, `${options.name}.log`);
-  const service: ServiceProcess = spawnService(process.execPath, [CLI, 'worker'], {
-    logFile,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      TEMPORAL_TASK_QUEUE: options.taskQueue,
-      METRICS_PORT: 'off',
-      LOG_LEVEL: 'info',
-      WORKER_SHUTDOWN_GRACE_SECONDS: '3',
-      ...options.env,
-    },
+  return startWorkerChild({
+    temporal: { address: inject('temporalAddress'), namespace: inject('temporalNamespace') },
+    taskQueue: options.taskQueue,
+    logFile: path.join(options.logDir, `${options.name}.log`),
+    env: options.env,
   });
-  const pid = service.child.pid;
-  if (pid === undefined) throw new Error(`the worker process did not start:\n${tailFile(logFile)}`);
-  startReaper(process.pid, [pid], []);
-  let exited: number | string | undefined;
-  void service.exited.then((code) => (exited = code));
-  const worker: WorkerProcess = {
-    pid,
-    logFile,
-    exited: service.exited,
-    kill9: () => service.kill(),
-    stop: () => service.stop('SIGTERM', 10_000),
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`worker exited (${exited}) on start-up:\n${tailFile(logFile)}`);
-    const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
-    if (log.includes('"msg":"worker polling"')) return worker;
-    if (Date.now() > deadline) {
-      await service.kill();
-      throw new Error(`worker did not poll within 60 s:\n${tailFile(logFile)}`);
-    }
-    await sleep(100);
-  }
 }
 
 /** A temp folder for worker logs; removed by the returned function unless KEEP_E2E_LOGS is set. */
