@@ -20,8 +20,10 @@ import {
   pauseSignal,
   pauseUpdate,
   progressSignal,
+  resnapshotUpdate,
   resumeSignal,
   resumeUpdate,
+  resyncTableUpdate,
   statusQuery,
   stopSignal,
   type ProgressReport,
@@ -89,6 +91,8 @@ function scriptedActivities(script: Script) {
       let last: ProgressReport | null = null;
       while (!ctx.cancellationSignal.aborted) {
         batchSeq += 1;
+        // Like the sink: a requested resnapshot is done at once; a resync finishes after three batches.
+        const resyncing = batchSeq - input.known.batchSeq < 3 ? (input.resync ?? []) : [];
         last = {
           vgtid: vgtidAt(batchSeq),
           batchSeq,
@@ -98,6 +102,9 @@ function scriptedActivities(script: Script) {
           rowsApplied: { 'commerce.orders': { insert: 1, update: 0, delete: 0 } },
           copy: null,
           attempt: ctx.info.attempt,
+          snapshotGeneration: input.resnapshot ?? 0,
+          resyncing,
+          resyncsCompleted: batchSeq - input.known.batchSeq === 3 ? (input.resync ?? []) : [],
         };
         await handle.signal(progressSignal, last);
         ctx.heartbeat({ batchSeq });
@@ -186,6 +193,47 @@ describe('vstreamToPostgres workflow', () => {
       expect(final.state).toBe('stopped');
       await recordHistory('pause-resume-stop', handle);
       expect(final.rowsApplied['commerce.orders']!.insert).toBe(final.batchSeq);
+    });
+  });
+
+  test('resyncTable and resnapshot restart the run with the request, and status follows them to the end', async () => {
+    const script: Script = { runs: [], mode: 'stream' };
+    await withWorker(script, async (taskQueue) => {
+      const handle = await start(taskQueue, uniqueName('s'));
+      await waitFor(
+        () => handle.query(statusQuery),
+        (s) => s.batchSeq >= 2,
+      );
+      // Refused up front, naming the form a table takes.
+      const refused = await handle.executeUpdate(resyncTableUpdate, { args: ['other.orders'] }).then(
+        () => null,
+        (err: { cause?: { message?: string } }) => err.cause?.message,
+      );
+      expect(refused).toMatch(/keyspace\.table with one of this stream's keyspaces \(commerce\)/);
+
+      const requested = await handle.executeUpdate(resyncTableUpdate, { args: ['orders'] });
+      expect(requested.snapshot?.resyncRequested).toEqual(['commerce.orders']);
+      const resynced = await waitFor(
+        () => handle.query(statusQuery),
+        (s) => (s.snapshot?.resynced.length ?? 0) > 0,
+      );
+      expect(resynced.snapshot).toMatchObject({ resyncRequested: [], resyncing: [] });
+      expect(resynced.snapshot?.resynced.map((r) => r.table)).toEqual(['commerce.orders']);
+      expect(script.runs[1]?.resync).toEqual(['commerce.orders']);
+
+      const resnapshot = await handle.executeUpdate(resnapshotUpdate);
+      expect(resnapshot.snapshot?.resnapshotRequested).toBe(1);
+      expect(resnapshot.vgtid).toBeNull();
+      const after = await waitFor(
+        () => handle.query(statusQuery),
+        (s) => s.snapshot?.generation === 1 && s.vgtid !== null,
+      );
+      expect(after.snapshot?.resnapshotRequested).toBeNull();
+      expect(script.runs.at(-1)?.resnapshot).toBe(1);
+
+      await handle.signal(stopSignal);
+      expect((await handle.result()).state).toBe('stopped');
+      await recordHistory('resync-resnapshot', handle);
     });
   });
 
