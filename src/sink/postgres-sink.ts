@@ -476,7 +476,13 @@ export class PostgresSink {
     );
     if (wanted.length === 0) return this.committed;
     let vgtid = this.committed.vgtid;
-    if (vgtid === null || this.committed.copyCompletedAt === null) {
+    // A snapshot copy under way shows in the position (tables other than those resyncing); streams that never
+    // copied may resync too.
+    const resyncing = new Set(this.committed.resyncs.map((r) => `${r.keyspace}/${r.table}`));
+    const snapshotCopying = vgtid
+      ?.shards()
+      .some((s) => s.gtid === '' || s.tablePKs.some((t) => !resyncing.has(`${s.keyspace}/${t.tableName}`)));
+    if (vgtid === null || snapshotCopying) {
       throw new SinkStateError(
         `cannot resync ${wanted.join(', ')}: the stream's initial copy has not finished; resync after it has`,
       );
